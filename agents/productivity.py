@@ -1,0 +1,213 @@
+"""Compute → output: research production and product serving.
+
+Pure, vectorised functions over arrays holding one entry per team (shape ``(n,)``).
+Formulas and sources are in ``MODEL-REFERENCE.md`` §2. GPU quantities are in
+tranches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.params import ProductParams, ResearchParams
+
+__all__ = [
+    "MAX_UTILISATION",
+    "demand_growth",
+    "latency",
+    "product_value",
+    "research_output",
+    "serving_capacity",
+    "tiers_unlocked",
+]
+
+#: Utilisation is capped here so latency stays finite while capacity is positive.
+MAX_UTILISATION = 0.99
+
+_RHO_EPS = 1e-9
+
+
+def _floats(x: np.ndarray | float) -> np.ndarray:
+    """Return ``x`` as a float array (no copy when it already is one)."""
+    return np.asarray(x, dtype=float)
+
+
+# ------------------------------------------------------------------------- research
+
+
+def research_output(
+    people: np.ndarray,
+    gpus: np.ndarray,
+    multiplier: np.ndarray | float,
+    burnout: np.ndarray | float,
+    p: ResearchParams,
+) -> np.ndarray:
+    """Research output per step from people and GPUs, scaled by morale.
+
+    - ``"cobb_douglas"``: ``A·L^a·G^b·m·(1−b_burnout)`` (decreasing returns for
+      a + b < 1). A team with no GPUs or no people produces nothing, also when an
+      exponent is 0 (research needs both).
+    - ``"ces"``: ``A·[θ·L^ρ + (1−θ)·G^ρ]^(1/ρ)·m·(1−b_burnout)`` with ``ρ = 1 − 1/σ``.
+      Near σ = 1 (|ρ| < 1e-9) the Cobb–Douglas limit ``A·L^θ·G^(1−θ)`` is used. With
+      complements (ρ < 0) a missing input gives 0 output; with substitutes (ρ > 0) a
+      team without GPUs still produces ``A·θ^(1/ρ)·L`` from its people alone.
+
+    Args:
+        people: Headcount L ≥ 0, shape (n,).
+        gpus: GPU tranches G ≥ 0 held, shape (n,).
+        multiplier: Performance multiplier m(s) (see ``emotion.performance_multiplier``).
+        burnout: Burnout b ∈ [0, 1].
+        p: Research production parameters.
+
+    Returns:
+        Output ≥ 0, shape (n,).
+    """
+    L = np.maximum(_floats(people), 0.0)
+    G = np.maximum(_floats(gpus), 0.0)
+    morale = _floats(multiplier) * (1.0 - _floats(burnout))
+    if p.form == "cobb_douglas":
+        base = _cobb_douglas(L, G, p.alpha_people, p.beta_gpus)
+    elif p.form == "ces":
+        base = _ces(L, G, p.ces_theta, 1.0 - 1.0 / p.ces_sigma)
+    else:
+        raise ValueError(
+            f"ResearchParams.form = {p.form!r} is not allowed; choose 'cobb_douglas' or 'ces'"
+        )
+    return p.tfp * base * morale
+
+
+def _cobb_douglas(L: np.ndarray, G: np.ndarray, a: float, b: float) -> np.ndarray:
+    """L^a·G^b, and 0 wherever an input is 0."""
+    return np.where((L > 0.0) & (G > 0.0), L**a * G**b, 0.0)
+
+
+def _ces(L: np.ndarray, G: np.ndarray, theta: float, rho: float) -> np.ndarray:
+    """[θ·L^ρ + (1−θ)·G^ρ]^(1/ρ) with its limits at ρ → 0 and at zero inputs."""
+    if abs(rho) < _RHO_EPS:
+        return np.where((L > 0.0) & (G > 0.0), L**theta * G ** (1.0 - theta), 0.0)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        inner = theta * L**rho + (1.0 - theta) * G**rho
+        out = inner ** (1.0 / rho)
+    if rho < 0.0:
+        # A missing complement makes its term infinite and the output 0.
+        out = np.where((L > 0.0) & (G > 0.0), out, 0.0)
+    return np.nan_to_num(out, nan=0.0, posinf=0.0)
+
+
+# -------------------------------------------------------------------------- product
+
+
+def serving_capacity(gpus: np.ndarray | float, p: ProductParams) -> np.ndarray:
+    """Serving capacity in demand units: ``gpus × users_per_tranche``.
+
+    Args:
+        gpus: GPU tranches held (negative counts as 0), shape (n,).
+        p: Product parameters.
+
+    Returns:
+        Capacity ≥ 0, shape (n,).
+    """
+    return np.maximum(_floats(gpus), 0.0) * p.users_per_tranche
+
+
+def latency(
+    demand: np.ndarray | float, capacity: np.ndarray | float, p: ProductParams
+) -> np.ndarray:
+    """Latency ``T = S / (1 − ρ)^k`` at utilisation ``ρ = min(demand/capacity, 0.99)``.
+
+    Args:
+        demand: Demand in demand units, shape (n,).
+        capacity: Serving capacity in demand units, shape (n,).
+        p: Product parameters (service_time S, latency_exponent k).
+
+    Returns:
+        Latency ≥ S, shape (n,); ``inf`` where the capacity is 0.
+    """
+    demand = np.maximum(_floats(demand), 0.0)
+    capacity = _floats(capacity)
+    has_capacity = capacity > 0.0
+    with np.errstate(over="ignore"):
+        rho = np.divide(
+            demand, capacity, out=np.ones(np.broadcast(demand, capacity).shape), where=has_capacity
+        )
+    rho = np.minimum(rho, MAX_UTILISATION)
+    T = p.service_time / (1.0 - rho) ** p.latency_exponent
+    return np.where(has_capacity, T, np.inf)
+
+
+def product_value(
+    demand: np.ndarray | float, capacity: np.ndarray | float, p: ProductParams
+) -> np.ndarray:
+    """Value delivered per step: ``price · served · exp(−T/τ)``, served = min(demand, capacity).
+
+    Non-decreasing in capacity (more capacity serves more and lowers latency).
+
+    Args:
+        demand: Demand in demand units, shape (n,).
+        capacity: Serving capacity in demand units, shape (n,).
+        p: Product parameters (price_per_user, latency_tolerance τ, latency curve).
+
+    Returns:
+        Value ≥ 0, shape (n,); 0 where the capacity is 0.
+    """
+    demand = np.maximum(_floats(demand), 0.0)
+    capacity = np.maximum(_floats(capacity), 0.0)
+    served = np.minimum(demand, capacity)
+    quality = np.exp(-latency(demand, capacity, p) / p.latency_tolerance)
+    return p.price_per_user * served * quality
+
+
+def demand_growth(
+    demand: np.ndarray | float, base_demand: np.ndarray | float, p: ProductParams
+) -> np.ndarray:
+    """One logistic growth step of demand: ``D + g·D·max(0, 1 − D/K)``.
+
+    The carrying capacity is ``K = demand_ceiling × base_demand``. Demand never falls
+    here: demand pushed above K (for instance by opening tiers) stays where it is.
+
+    Args:
+        demand: Current demand ≥ 0, shape (n,).
+        base_demand: Each team's reference (initial) demand > 0, shape (n,).
+        p: Product parameters (demand_growth_weekly g, demand_ceiling).
+
+    Returns:
+        The next step's demand, shape (n,).
+    """
+    demand = np.maximum(_floats(demand), 0.0)
+    ceiling = p.demand_ceiling * _floats(base_demand)
+    room = np.divide(
+        demand, ceiling, out=np.ones(np.broadcast(demand, ceiling).shape), where=ceiling > 0.0
+    )
+    return demand + p.demand_growth_weekly * demand * np.maximum(0.0, 1.0 - room)
+
+
+def tiers_unlocked(
+    capacity: np.ndarray | float,
+    demand: np.ndarray | float,
+    tiers_open: np.ndarray | int,
+    p: ProductParams,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Open the next paid tier where there is spare capacity; at most one per step.
+
+    Tier number ``tiers_open`` (0-based: the next one) opens only when
+    ``capacity ≥ demand·(1 + tier_headroom)`` and not every tier is open yet. Opening
+    it multiplies the team's demand by ``1 + tier_sizes[tiers_open]``.
+
+    Args:
+        capacity: Serving capacity in demand units, shape (n,).
+        demand: Current demand, shape (n,).
+        tiers_open: Number of tiers already open per team, integers ≥ 0, shape (n,).
+        p: Product parameters (tier_sizes, tier_headroom).
+
+    Returns:
+        ``(tiers_open, new_demand)``: the updated tier count (int64) and demand, (n,).
+    """
+    capacity = _floats(capacity)
+    demand = _floats(demand)
+    opened = np.asarray(tiers_open).astype(np.int64)
+    sizes = np.asarray((*p.tier_sizes, 0.0), dtype=float)
+    n_tiers = len(p.tier_sizes)
+    can_open = (opened < n_tiers) & (capacity >= demand * (1.0 + p.tier_headroom))
+    next_size = sizes[np.clip(opened, 0, n_tiers)]
+    new_demand = np.where(can_open, demand * (1.0 + next_size), demand)
+    return opened + can_open, new_demand

@@ -1,0 +1,5 @@
+"""Allow ``python -m crunch``."""
+
+from crunch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,73 @@
+"""The ``crunch`` command: one entry point that gathers every package's subcommands.
+
+Each package that offers commands exposes ``register(subparsers)``; this module
+is the composition root (like ``app.py`` for the UI), so the packages themselves
+keep their one-way dependencies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Packages whose ``cli`` module registers subcommands, in help order.
+COMMAND_MODULES = ("game.cli", "experiments.cli", "ui.cli")
+
+
+class UserError(Exception):
+    """A mistake in the command line or its inputs: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, not a usage dump."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Print ``prog: error: message`` and exit with status 2."""
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the ``crunch`` parser with every available subcommand."""
+    parser = _Parser(
+        prog="crunch",
+        description=(
+            "Compute Crunch: who gets the GPUs? Run the lab's GPU market as a game, "
+            "sweep rules in batch experiments, or open the app."
+        ),
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``crunch`` command line; return the exit status.
+
+    User errors (bad scenario, value out of range, unknown mechanism…) print one
+    line on stderr and return 2; no traceback.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, ValueError, FileNotFoundError) as err:
+        sys.stderr.write(f"crunch {args.command}: error: {err}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write(f"crunch {args.command}: interrupted\n")
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,198 @@
+"""``crunch run``, ``crunch scenarios`` and ``crunch mechanisms``."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+import market
+from game.model import ComputeGame
+from game.scenario import (
+    DEFAULT_PRESET,
+    Scenario,
+    ScenarioError,
+    list_presets,
+    load_scenario,
+    parse_override,
+    save_scenario,
+)
+
+RUN_EPILOG = """\
+examples:
+  crunch run                                   # lab-2025, 52 weeks, seed 0
+  crunch run --scenario scarcity --mechanism vickrey --seed 7 --out runs/scarcity
+  crunch run --scenario my.toml --set lab.research_teams=40 --set reallocation.enabled=false
+  crunch run --scenario runs/scarcity/scenario.toml --seed 7   # reproduces the run exactly
+"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add this package's subcommands to the ``crunch`` parser."""
+    run = sub.add_parser(
+        "run",
+        help="play one game and print what happened",
+        description=(
+            "Play one seeded game week by week, print a readable summary and, with --out, "
+            "write weeks.csv, teams.csv, events.csv and the resolved scenario.toml."
+        ),
+        epilog=RUN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    run.add_argument(
+        "--scenario",
+        default=DEFAULT_PRESET,
+        metavar="NAME|FILE.toml",
+        help=f"preset name ({', '.join(list_presets())}) or a scenario TOML file "
+        f"(default: {DEFAULT_PRESET})",
+    )
+    run.add_argument(
+        "--mechanism",
+        metavar="M",
+        help="allocation rule, overriding the scenario's (see `crunch mechanisms`)",
+    )
+    run.add_argument(
+        "--weeks", type=int, metavar="N", help="weeks to play (default: the scenario's)"
+    )
+    run.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        dest="overrides",
+        help="override a scenario key, e.g. governance.research_share=0.6 (repeatable)",
+    )
+    run.add_argument("--out", metavar="DIR", help="write the tables and scenario here")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    run.set_defaults(func=cmd_run)
+
+    scen = sub.add_parser(
+        "scenarios",
+        help="list the scenario presets",
+        description="List the bundled scenario presets with what each one shows.",
+    )
+    scen.set_defaults(func=cmd_scenarios)
+
+    mech = sub.add_parser(
+        "mechanisms",
+        help="list the allocation rules",
+        description="List the allocation rules (mechanisms) with their properties.",
+    )
+    mech.set_defaults(func=cmd_mechanisms)
+
+
+def resolve_scenario(args: argparse.Namespace) -> Scenario:
+    """Build the scenario from ``--scenario``, ``--mechanism``, ``--weeks`` and ``--set``.
+
+    Raises:
+        ScenarioError: For an unknown preset, key or value (one-line message).
+    """
+    overrides: dict[str, object] = {}
+    for text in args.overrides:
+        key, value = parse_override(text)
+        overrides[key] = value
+    if args.mechanism is not None:
+        try:
+            overrides["market.mechanism"] = market.resolve_mechanism(args.mechanism)
+        except ValueError as err:
+            raise ScenarioError(f"--mechanism: {err}") from None
+    if args.weeks is not None:
+        if args.weeks < 1:
+            raise ScenarioError(f"--weeks = {args.weeks}: must be a whole number >= 1")
+        overrides["weeks"] = args.weeks
+    return load_scenario(args.scenario, overrides=overrides)
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="week", disable=not enabled or None, leave=False, file=sys.stderr)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Play one game and report it."""
+    sc = resolve_scenario(args)
+    model = ComputeGame(sc, rng=args.seed)
+    with _progress_bar(sc.weeks, not args.quiet) as bar:
+        model.run(sc.weeks, progress=lambda done, total: bar.update(1))
+    weeks, teams, events = model.weeks_frame(), model.teams_frame(), model.events_frame()
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        weeks.to_csv(out / "weeks.csv", index=False)
+        teams.to_csv(out / "teams.csv", index=False)
+        events.to_csv(out / "events.csv", index=False)
+        save_scenario(sc, out / "scenario.toml")
+    if not args.quiet:
+        print(summary_text(sc, args.seed, weeks, teams, model.events.lines(last=8)))
+        if args.out:
+            print(f"\nwrote weeks.csv, teams.csv, events.csv, scenario.toml to {args.out}/")
+    return 0
+
+
+def _fmt(x: float, spec: str = ".2f") -> str:
+    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
+
+
+def summary_text(
+    sc: Scenario, seed: int, weeks: pd.DataFrame, teams: pd.DataFrame, last_events: list[str]
+) -> str:
+    """Return a readable summary of a finished run."""
+    last = weeks.iloc[-1]
+    lines = [
+        f"{sc.name}: {len(weeks)} weeks, mechanism {sc.market.mechanism}, "
+        f"governance {sc.governance.mode}, seed {seed}",
+        "",
+        f"  fleet            {weeks['supply'].iloc[0]:.0f} -> {last['supply']:.0f} tranches, "
+        f"utilisation min {weeks['utilisation'].min():.1%}",
+        f"  clearing price   mean {_fmt(weeks['price'].mean(), '.1f')} credits/tranche, "
+        f"revenue {weeks['revenue'].sum():,.0f}",
+        f"  efficiency       mean {_fmt(weeks['efficiency'].mean())}   "
+        f"Jain {_fmt(weeks['jain'].mean())}   Gini {_fmt(weeks['gini'].mean())}",
+        f"  research share   {_fmt(weeks['research_share'].iloc[-13:].mean())} of GPUs "
+        "(last quarter)",
+        f"  stress           mean {weeks['mean_stress'].mean():.2f}, final {last['mean_stress']:.2f},"
+        f" peak {weeks['max_stress'].max():.2f}; burnt-out teams at end {int(last['burnout_teams'])}",
+        f"  output           research {weeks['research_output'].sum():,.1f}, "
+        f"product value {weeks['product_value'].sum():,.1f}",
+        f"  deals            {int(weeks['deals'].sum())}   reclaims {int(weeks['reclaims'].sum())}"
+        f"   new-project wait {_fmt(weeks['new_project_wait'].mean(), '.1f')} weeks",
+        "",
+        "most stressed teams at the end:",
+    ]
+    final = teams[(teams["week"] == teams["week"].max()) & (teams["kind"] != "reallocation")]
+    for _, row in final.nlargest(5, "stress").iterrows():
+        lines.append(
+            f"  {row['team']:<14} {row['kind']:<9} stress {row['stress']:.2f}  "
+            f"gpus {row['gpus']:.0f}/{row['demand']:.0f}  burnout {row['burnout']:.2f}"
+        )
+    if last_events:
+        lines += ["", "last events:", *(f"  {e}" for e in last_events)]
+    return "\n".join(lines)
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    """List presets."""
+    for name in list_presets():
+        sc = load_scenario(name)
+        default = " (default)" if name == DEFAULT_PRESET else ""
+        print(f"{name}{default}\n    {sc.description}")
+    return 0
+
+
+def cmd_mechanisms(args: argparse.Namespace) -> int:
+    """List mechanisms with their properties."""
+    for name, mech in market.MECHANISMS.items():
+        tags = [
+            "truthful" if mech.truthful else "not truthful",
+            "money" if mech.uses_money else "no money",
+            "divisible" if mech.divisible else "whole tranches",
+        ]
+        print(f"{name:<20} {', '.join(tags)}\n    {mech.description}")
+    aliases = ", ".join(f"{a} -> {b}" for a, b in market.ALIASES.items())
+    print(f"\naliases: {aliases}")
+    return 0

@@ -1,0 +1,97 @@
+"""Negotiation phase: teams in deficit borrow tranches from teams with a surplus.
+
+After clearing, each team short of its need looks for a partner with spare
+tranches — a neighbour on the org network first, anyone with a surplus otherwise —
+and the two bargain with alternating offers (:mod:`market.negotiation`). Agreed
+loans move the tranches (with their remaining lease) and the credits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from game.scenario import NegotiationConfig
+
+LENDER_RESERVATION_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Matched borrower/lender pairs and the tranches at stake."""
+
+    borrower: np.ndarray
+    lender: np.ndarray
+    units: np.ndarray
+
+
+def match_partners(
+    deficit: np.ndarray, surplus: np.ndarray, ties: sp.csr_matrix
+) -> Pairs:
+    """Match each team in deficit with at most one lender, neighbours first.
+
+    Borrowers are served in order of their deficit (largest first). Each picks the
+    neighbour with the largest surplus; a lender chosen by several keeps the
+    neediest. Borrowers left without a neighbour are then matched with the
+    remaining lenders by rank (largest deficit with largest surplus).
+
+    Args:
+        deficit: Whole tranches each team is short (0 if none).
+        surplus: Whole tranches each team holds beyond its need (0 if none).
+        ties: Team-to-team tie matrix of the org network.
+    """
+    borrowers = np.flatnonzero(deficit >= 1)
+    lenders = np.flatnonzero(surplus >= 1)
+    empty = np.zeros(0, dtype=np.int64)
+    if borrowers.size == 0 or lenders.size == 0:
+        return Pairs(empty, empty, np.zeros(0))
+    borrowers = borrowers[np.argsort(-deficit[borrowers], kind="stable")]
+    sub = ties[borrowers][:, lenders]
+    sub = sp.csr_matrix(sub.multiply(surplus[lenders][None, :]))
+    has_neighbour = np.diff(sub.indptr) > 0
+    choice = np.asarray(sub.argmax(axis=1)).ravel()
+    b_first = borrowers[has_neighbour]
+    l_first = lenders[choice[has_neighbour]]
+    # One borrower per lender: keep the first (neediest) claim.
+    _, first = np.unique(l_first, return_index=True)
+    first = np.sort(first)
+    b_pair, l_pair = b_first[first], l_first[first]
+    # Everyone else: match by rank among the unmatched.
+    b_rest = borrowers[~np.isin(borrowers, b_pair)]
+    l_rest = lenders[~np.isin(lenders, l_pair)]
+    l_rest = l_rest[np.argsort(-surplus[l_rest], kind="stable")]
+    m = min(b_rest.size, l_rest.size)
+    borrower = np.concatenate([b_pair, b_rest[:m]])
+    lender = np.concatenate([l_pair, l_rest[:m]])
+    units = np.minimum(np.floor(deficit[borrower]), np.floor(surplus[lender]))
+    return Pairs(borrower, lender, units)
+
+
+def reservation_prices(
+    borrower_value: np.ndarray,
+    lender_value: np.ndarray,
+    borrower_stress: np.ndarray,
+    cfg: NegotiationConfig,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per-tranche reservation prices of the two sides.
+
+    The borrower will pay up to its marginal value of the first missing tranche,
+    raised by stress (scarcity shortens horizons, so stressed teams accept worse
+    terms); the lender wants at least a quarter of its own first-tranche value (the
+    option value of keeping the slack).
+    """
+    borrower = borrower_value * (1.0 + cfg.stress_urgency * borrower_stress)
+    lender = LENDER_RESERVATION_SHARE * lender_value
+    return borrower, lender
+
+
+def tactics(
+    stress: np.ndarray, cfg: NegotiationConfig
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Concession tactics per negotiator: stress shortens the deadline and raises beta."""
+    kappa = np.full(stress.shape, cfg.kappa)
+    beta = cfg.beta * (1.0 + cfg.stress_urgency * stress)
+    t_max = np.maximum(1, np.rint(cfg.max_rounds * (1.0 - cfg.stress_urgency * stress)))
+    return kappa, beta, t_max.astype(np.int64)

@@ -1,0 +1,211 @@
+"""Tests for agents.productivity and its parameter dataclasses."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from agents import productivity as prod
+from agents.params import ProductParams, ResearchParams
+
+SETTINGS = settings(max_examples=60, deadline=None)
+positive = st.floats(0.1, 1000.0)
+
+
+# ---------------------------------------------------------------------- parameters
+
+
+@pytest.mark.parametrize(
+    ("cls", "field", "bad"),
+    [
+        (ResearchParams, "form", "leontief"),
+        (ResearchParams, "alpha_people", 1.5),
+        (ResearchParams, "ces_sigma", 0.0),
+        (ResearchParams, "tfp", -1.0),
+        (ProductParams, "latency_exponent", 0.4),
+        (ProductParams, "users_per_tranche", 0.0),
+        (ProductParams, "demand_ceiling", 0.5),
+        (ProductParams, "tier_sizes", "big"),
+        (ProductParams, "tier_sizes", (0.3, -0.1)),
+    ],
+)
+def test_params_reject_bad_values_naming_field(cls, field, bad):
+    with pytest.raises(ValueError, match=rf"{cls.__name__}\.{field}"):
+        cls(**{field: bad})
+
+
+def test_tier_sizes_from_a_list_become_a_hashable_tuple():
+    p = ProductParams(tier_sizes=[0.1, 0.2])
+    assert p.tier_sizes == (0.1, 0.2)
+    assert hash(p) == hash(ProductParams(tier_sizes=(0.1, 0.2)))
+
+
+# ------------------------------------------------------------------------ research
+
+
+@SETTINGS
+@given(L=positive, G=positive, a=st.floats(0.1, 0.9), b=st.floats(0.1, 0.9))
+def test_cobb_douglas_scales_with_its_exponents(L, G, a, b):
+    p = ResearchParams(alpha_people=a, beta_gpus=b, tfp=2.0)
+    base = prod.research_output(np.array([L]), np.array([G]), 1.0, 0.0, p)[0]
+    assert base == pytest.approx(2.0 * L**a * G**b)
+    double_l = prod.research_output(np.array([2 * L]), np.array([G]), 1.0, 0.0, p)[0]
+    double_g = prod.research_output(np.array([L]), np.array([2 * G]), 1.0, 0.0, p)[0]
+    assert double_l / base == pytest.approx(2**a)
+    assert double_g / base == pytest.approx(2**b)
+
+
+def test_cobb_douglas_needs_both_people_and_gpus():
+    for beta in (0.3, 0.0):
+        p = ResearchParams(beta_gpus=beta)
+        out = prod.research_output(
+            np.array([5.0, 0.0, 5.0]), np.array([0.0, 4.0, 4.0]), 1.0, 0.0, p
+        )
+        assert out[0] == 0.0 and out[1] == 0.0 and out[2] > 0.0
+
+
+def test_research_output_scales_with_morale_and_burnout():
+    p = ResearchParams()
+    L, G = np.full(3, 4.0), np.full(3, 9.0)
+    full = prod.research_output(L, G, 1.0, 0.0, p)
+    out = prod.research_output(L, G, np.array([1.0, 0.5, 0.5]), np.array([0.0, 0.0, 0.4]), p)
+    np.testing.assert_allclose(out, full * [1.0, 0.5, 0.3])
+
+
+@SETTINGS
+@given(L=positive, G=positive, theta=st.floats(0.1, 0.9))
+def test_ces_near_unit_elasticity_is_close_to_cobb_douglas(L, G, theta):
+    cd = L**theta * G ** (1 - theta)
+    exact = ResearchParams(form="ces", ces_theta=theta, ces_sigma=1.0)
+    near = ResearchParams(form="ces", ces_theta=theta, ces_sigma=1.0 + 1e-6)
+    args = (np.array([L]), np.array([G]), 1.0, 0.0)
+    assert prod.research_output(*args, exact)[0] == pytest.approx(cd, rel=1e-12)
+    assert prod.research_output(*args, near)[0] == pytest.approx(cd, rel=1e-4)
+
+
+@SETTINGS
+@given(L=positive, G=positive, sigma=st.floats(0.2, 5.0))
+def test_ces_has_constant_returns_to_scale(L, G, sigma):
+    p = ResearchParams(form="ces", ces_sigma=sigma)
+    one = prod.research_output(np.array([L]), np.array([G]), 1.0, 0.0, p)[0]
+    two = prod.research_output(np.array([2 * L]), np.array([2 * G]), 1.0, 0.0, p)[0]
+    assert two == pytest.approx(2 * one, rel=1e-9)
+
+
+def test_ces_zero_gpus_depends_on_substitutability():
+    L, G = np.array([4.0]), np.array([0.0])
+    complements = ResearchParams(form="ces", ces_sigma=0.5)  # rho = -1
+    assert prod.research_output(L, G, 1.0, 0.0, complements)[0] == 0.0
+    substitutes = ResearchParams(form="ces", ces_sigma=2.6, ces_theta=0.5)
+    rho = 1 - 1 / 2.6
+    assert prod.research_output(L, G, 1.0, 0.0, substitutes)[0] == pytest.approx(
+        0.5 ** (1 / rho) * 4.0
+    )
+    assert prod.research_output(np.zeros(1), G, 1.0, 0.0, substitutes)[0] == 0.0
+
+
+def test_ces_complements_are_limited_by_the_scarce_input():
+    p = ResearchParams(form="ces", ces_sigma=0.05)  # near Leontief
+    out = prod.research_output(np.array([100.0]), np.array([2.0]), 1.0, 0.0, p)[0]
+    assert 2.0 <= out <= 2.2
+
+
+# ------------------------------------------------------------------------- product
+
+
+def test_serving_capacity_is_linear_in_gpus():
+    p = ProductParams(users_per_tranche=2.5)
+    np.testing.assert_allclose(prod.serving_capacity(np.array([0.0, 1.0, 4.0]), p), [0, 2.5, 10])
+
+
+def test_latency_closed_form_and_limits():
+    p = ProductParams(service_time=2.0, latency_exponent=0.5)
+    T = prod.latency(np.array([0.0, 5.0, 50.0, 1.0]), np.array([10.0, 10.0, 10.0, 0.0]), p)
+    assert T[0] == pytest.approx(2.0)
+    assert T[1] == pytest.approx(2.0 / 0.5**0.5)
+    assert T[2] == pytest.approx(2.0 / 0.01**0.5)  # utilisation capped at 0.99
+    assert T[3] == math.inf
+
+
+@SETTINGS
+@given(d=hnp.arrays(float, 20, elements=st.floats(0.0, 100.0)), c=positive)
+def test_latency_increases_with_utilisation(d, c):
+    d = np.sort(d)
+    T = prod.latency(d, np.full(20, c), ProductParams())
+    assert np.all(np.diff(T) >= 0)
+    util = d / c
+    strictly = (util[1:] > util[:-1] + 1e-6) & (util[1:] <= prod.MAX_UTILISATION)
+    assert np.all(np.diff(T)[strictly] > 0)
+
+
+def test_product_value_closed_form_and_falls_with_latency():
+    p = ProductParams()
+    demand = np.array([5.0, 5.0, 5.0])
+    capacity = np.array([6.0, 10.0, 50.0])  # same users served, less latency
+    value = prod.product_value(demand, capacity, p)
+    T = prod.latency(demand, capacity, p)
+    np.testing.assert_allclose(value, p.price_per_user * 5.0 * np.exp(-T / p.latency_tolerance))
+    assert T[0] > T[1] > T[2]
+    assert value[0] < value[1] < value[2]
+
+
+def test_product_value_is_zero_without_capacity_or_demand():
+    value = prod.product_value(np.array([10.0, 0.0]), np.array([0.0, 10.0]), ProductParams())
+    np.testing.assert_array_equal(value, [0.0, 0.0])
+
+
+@SETTINGS
+@given(d=st.floats(0.0, 100.0), c=hnp.arrays(float, 20, elements=st.floats(0.0, 200.0)))
+def test_product_value_does_not_fall_with_capacity(d, c):
+    c = np.sort(c)
+    value = prod.product_value(np.full(20, d), c, ProductParams())
+    assert np.all(np.diff(value) >= -1e-12)
+    assert np.all(value >= 0)
+
+
+def test_demand_growth_is_logistic_and_never_falls():
+    p = ProductParams(demand_growth_weekly=0.1, demand_ceiling=10.0)
+    base = np.full(4, 1.0)
+    new = prod.demand_growth(np.array([1.0, 5.0, 10.0, 15.0]), base, p)
+    np.testing.assert_allclose(new, [1.0 + 0.1 * 0.9, 5.0 + 0.5 * 0.5, 10.0, 15.0])
+
+
+def test_tier_opens_only_with_headroom():
+    p = ProductParams(tier_sizes=(0.3, 0.5), tier_headroom=0.15)
+    demand = np.full(3, 10.0)
+    capacity = np.array([11.4, 11.5, 20.0])
+    tiers, new_demand = prod.tiers_unlocked(capacity, demand, np.zeros(3, dtype=int), p)
+    np.testing.assert_array_equal(tiers, [0, 1, 1])
+    np.testing.assert_allclose(new_demand, [10.0, 13.0, 13.0])
+
+
+def test_tiers_open_one_at_a_time_and_stop_when_all_are_open():
+    p = ProductParams(tier_sizes=(0.3, 0.5), tier_headroom=0.0)
+    tiers, demand = np.array([0, 1, 2]), np.full(3, 1.0)
+    tiers, demand = prod.tiers_unlocked(np.full(3, 100.0), demand, tiers, p)
+    np.testing.assert_array_equal(tiers, [1, 2, 2])
+    np.testing.assert_allclose(demand, [1.3, 1.5, 1.0])
+
+
+# ------------------------------------------------------------------- vectorisation
+
+
+def test_functions_accept_ten_thousand_teams():
+    n = 10_000
+    rng = np.random.default_rng(0)
+    L, G = rng.integers(1, 30, n), rng.integers(0, 20, n)
+    for p in (ResearchParams(), ResearchParams(form="ces", ces_sigma=0.5)):
+        assert prod.research_output(L, G, rng.random(n), rng.random(n), p).shape == (n,)
+    pp = ProductParams()
+    demand = rng.random(n) * 20
+    capacity = prod.serving_capacity(G, pp)
+    assert prod.latency(demand, capacity, pp).shape == (n,)
+    assert prod.product_value(demand, capacity, pp).shape == (n,)
+    assert prod.demand_growth(demand, np.ones(n), pp).shape == (n,)
+    tiers, new_demand = prod.tiers_unlocked(capacity, demand, rng.integers(0, 4, n), pp)
+    assert tiers.shape == new_demand.shape == (n,)

@@ -1,0 +1,453 @@
+"""Tests for agents.strategies: an inherited contract suite plus behaviour tests.
+
+Every registered strategy gets a ``StrategyContract`` subclass; a test fails when a
+strategy is registered without one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from agents.params import BiddingParams
+from agents.strategies import (
+    STRATEGIES,
+    AuctionFever,
+    BiddingStrategy,
+    BudgetPacer,
+    Shaded,
+    TeamView,
+    Truthful,
+    clip_to_budget,
+    enforce_non_increasing,
+    get_strategy,
+    shade_factor,
+)
+
+SETTINGS = settings(max_examples=50, deadline=None)
+# The contract's property tests run once per subclass, i.e. from several executors; they
+# share one example database key, which is harmless here (every subclass must pass them).
+CONTRACT_SETTINGS = settings(
+    max_examples=50, deadline=None, suppress_health_check=[HealthCheck.differing_executors]
+)
+MECHANISMS = [
+    "pay_as_bid",
+    "first_price",
+    "uniform_price",
+    "vickrey",
+    "second_price",
+    "proportional_share",
+    "ascending_clock",
+    "committee",
+    "equal_share",
+    "max_min_fair",
+    "lottery",
+]
+
+
+@st.composite
+def team_views(draw, m=None, k=None, zero_budget=False, zero_values=False) -> TeamView:
+    m = draw(st.integers(1, 6)) if m is None else m
+    k = draw(st.integers(1, 6)) if k is None else k
+    values = draw(hnp.arrays(float, (m, k), elements=st.floats(0.0, 100.0)))
+    values = -np.sort(-values, axis=1)
+    if zero_values:
+        values = np.zeros((m, k))
+    budget_elements = st.one_of(st.just(0.0), st.floats(0.0, 500.0), st.just(np.inf))
+    budget = draw(hnp.arrays(float, m, elements=budget_elements))
+    if zero_budget:
+        budget = np.zeros(m)
+    shade = draw(st.one_of(st.none(), st.floats(0.0, 1.0)))
+    params = BiddingParams(
+        shade=shade,
+        fever=draw(st.floats(0.0, 3.0)),
+        joy_of_winning=draw(st.floats(0.0, 5.0)),
+        pace_smoothing=draw(st.floats(0.0, 1.0)),
+    )
+    return TeamView(
+        values=values,
+        budget=budget,
+        stress=draw(hnp.arrays(float, m, elements=st.floats(0.0, 1.0))),
+        lost_last=draw(hnp.arrays(bool, m)),
+        spent_this_quarter=draw(hnp.arrays(float, m, elements=st.floats(0.0, 100.0))),
+        weeks_left_in_quarter=draw(st.integers(0, 13)),
+        n_bidders=draw(st.integers(1, 50)),
+        mechanism=draw(st.sampled_from(MECHANISMS)),
+        last_price=draw(st.one_of(st.none(), st.floats(0.0, 120.0))),
+        params=params,
+    )
+
+
+def make_view(values, budget=1e9, **kwargs) -> TeamView:
+    values = np.atleast_2d(np.asarray(values, dtype=float))
+    m = values.shape[0]
+    defaults = {
+        "stress": np.zeros(m),
+        "lost_last": np.zeros(m, dtype=bool),
+        "spent_this_quarter": np.zeros(m),
+        "weeks_left_in_quarter": 1,
+        "n_bidders": 4,
+        "mechanism": "pay_as_bid",
+        "last_price": None,
+        "params": BiddingParams(),
+    }
+    defaults.update(kwargs)
+    return TeamView(values=values, budget=np.broadcast_to(budget, m).astype(float), **defaults)
+
+
+# -------------------------------------------------------------------- the contract
+
+
+class StrategyContract:
+    """Behaviour every bidding strategy must have; subclass and set ``strategy_cls``."""
+
+    strategy_cls: type[BiddingStrategy] | None = None
+
+    def strategy(self) -> BiddingStrategy:
+        assert self.strategy_cls is not None
+        return self.strategy_cls()
+
+    def test_is_registered_under_its_name_with_metadata(self):
+        cls = self.strategy_cls
+        assert STRATEGIES[cls.name] is cls
+        assert get_strategy(cls.name) is cls
+        assert isinstance(cls.metadata["description"], str) and cls.metadata["description"]
+        assert isinstance(cls.metadata["uses_stress"], bool)
+        assert isinstance(cls.metadata["stochastic"], bool)
+
+    @CONTRACT_SETTINGS
+    @given(view=team_views())
+    def test_bids_are_a_valid_bid_book(self, view):
+        bids = self.strategy().bid(view, np.random.default_rng(0))
+        assert bids.shape == view.values.shape
+        assert bids.dtype == float
+        assert np.all(bids >= 0)
+        assert np.all(np.diff(bids, axis=1) <= 0)
+        assert np.all(bids.sum(axis=1) <= view.budget * (1 + 1e-12) + 1e-9)
+        assert bids.flags.writeable
+
+    @CONTRACT_SETTINGS
+    @given(view=team_views(), seed=st.integers(0, 2**32 - 1))
+    def test_same_seed_gives_same_bids(self, view, seed):
+        first = self.strategy().bid(view, np.random.default_rng(seed))
+        again = self.strategy().bid(view, np.random.default_rng(seed))
+        np.testing.assert_array_equal(first, again)
+
+    @CONTRACT_SETTINGS
+    @given(view=team_views())
+    def test_does_not_mutate_the_view(self, view):
+        before = {f.name: getattr(view, f.name) for f in dataclasses.fields(view)}
+        copies = {k: v.copy() for k, v in before.items() if isinstance(v, np.ndarray)}
+        self.strategy().bid(view, np.random.default_rng(0))
+        for name, value in before.items():
+            assert getattr(view, name) is value
+        for name, copy in copies.items():
+            np.testing.assert_array_equal(getattr(view, name), copy)
+
+    def test_view_arrays_raise_on_write(self):
+        view = make_view([[3.0, 2.0]])
+        self.strategy().bid(view, np.random.default_rng(0))
+        with pytest.raises(ValueError):
+            view.values[0, 0] = 99.0
+        with pytest.raises(ValueError):
+            view.budget[0] = 0.0
+
+    @CONTRACT_SETTINGS
+    @given(view=team_views(zero_budget=True))
+    def test_zero_budget_gives_zero_bids(self, view):
+        np.testing.assert_array_equal(self.strategy().bid(view, np.random.default_rng(0)), 0.0)
+
+    @CONTRACT_SETTINGS
+    @given(view=team_views(zero_values=True))
+    def test_zero_values_give_zero_bids(self, view):
+        np.testing.assert_array_equal(self.strategy().bid(view, np.random.default_rng(0)), 0.0)
+
+    @pytest.mark.parametrize("k", [0, 3])
+    def test_works_for_an_empty_batch(self, k):
+        view = make_view(np.zeros((0, k)))
+        assert self.strategy().bid(view, np.random.default_rng(0)).shape == (0, k)
+
+    def test_works_for_one_team(self):
+        view = TeamView.single([5.0, 3.0, 1.0], 6.0, stress=0.5, last_price=2.0)
+        bids = self.strategy().bid(view, np.random.default_rng(0))
+        assert bids.shape == (1, 3)
+        assert bids.sum() <= 6.0 + 1e-12
+
+    def test_is_picklable(self):
+        strategy = self.strategy()
+        view = make_view([[4.0, 2.0]], stress=np.array([0.3]))
+        clone = pickle.loads(pickle.dumps(strategy))
+        np.testing.assert_array_equal(
+            clone.bid(view, np.random.default_rng(1)), strategy.bid(view, np.random.default_rng(1))
+        )
+
+
+class TestTruthful(StrategyContract):
+    strategy_cls = Truthful
+
+
+class TestShaded(StrategyContract):
+    strategy_cls = Shaded
+
+
+class TestAuctionFever(StrategyContract):
+    strategy_cls = AuctionFever
+
+
+class TestBudgetPacer(StrategyContract):
+    strategy_cls = BudgetPacer
+
+
+def _all_subclasses(cls: type) -> set[type]:
+    found = set()
+    for sub in cls.__subclasses__():
+        found |= {sub} | _all_subclasses(sub)
+    return found
+
+
+def test_every_registered_strategy_has_a_contract_test():
+    covered = {sub.strategy_cls for sub in _all_subclasses(StrategyContract)}
+    missing = sorted(name for name, cls in STRATEGIES.items() if cls not in covered)
+    assert not missing, f"add a StrategyContract subclass for: {missing}"
+
+
+# ------------------------------------------------------------------------ registry
+
+
+def test_get_strategy_rejects_unknown_names_listing_valid_ones():
+    with pytest.raises(ValueError) as info:
+        get_strategy("psychic")
+    message = str(info.value)
+    assert "'psychic'" in message
+    for name in STRATEGIES:
+        assert name in message
+
+
+def test_registry_holds_the_documented_strategies():
+    assert set(STRATEGIES) >= {"truthful", "shaded", "auction_fever", "budget_pacer"}
+
+
+# ------------------------------------------------------------------------ TeamView
+
+
+def test_team_view_exposes_only_what_a_team_may_know():
+    names = {f.name for f in dataclasses.fields(TeamView)}
+    assert names == {
+        "values",
+        "budget",
+        "stress",
+        "lost_last",
+        "spent_this_quarter",
+        "weeks_left_in_quarter",
+        "n_bidders",
+        "mechanism",
+        "last_price",
+        "params",
+    }
+
+
+def test_team_view_does_not_freeze_the_callers_arrays():
+    values = np.array([[3.0, 1.0]])
+    view = make_view(values)
+    values[0, 0] = 4.0  # the caller's array stays writable
+    assert not view.values.flags.writeable
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        view.values = np.zeros((1, 2))  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("change", "word"),
+    [
+        ({"values": np.zeros(3)}, "values"),
+        ({"stress": np.zeros(2)}, "stress"),
+        ({"n_bidders": 0}, "n_bidders"),
+        ({"weeks_left_in_quarter": -1}, "weeks_left_in_quarter"),
+        ({"last_price": -1.0}, "last_price"),
+    ],
+)
+def test_team_view_rejects_inconsistent_input(change, word):
+    kwargs = {
+        "values": np.zeros((1, 3)),
+        "budget": np.zeros(1),
+        "stress": np.zeros(1),
+        "lost_last": np.zeros(1, dtype=bool),
+        "spent_this_quarter": np.zeros(1),
+        "weeks_left_in_quarter": 1,
+        "n_bidders": 2,
+        "mechanism": "vickrey",
+    }
+    kwargs.update(change)
+    with pytest.raises(ValueError, match=word):
+        TeamView(**kwargs)
+
+
+def test_bidding_params_reject_bad_values():
+    with pytest.raises(ValueError, match=r"BiddingParams\.shade"):
+        BiddingParams(shade=1.5)
+    with pytest.raises(ValueError, match=r"BiddingParams\.pace_smoothing"):
+        BiddingParams(pace_smoothing=-0.1)
+
+
+# ------------------------------------------------------------------------- helpers
+
+
+@SETTINGS
+@given(
+    bids=hnp.arrays(float, (5, 6), elements=st.floats(0.0, 100.0)),
+    budget=hnp.arrays(float, 5, elements=st.floats(-10.0, 400.0)),
+)
+def test_clip_to_budget_trims_from_the_last_unit(bids, budget):
+    bids = -np.sort(-bids, axis=1)
+    clipped = clip_to_budget(bids, budget)
+    assert np.all(clipped.sum(axis=1) <= np.maximum(budget, 0) + 1e-9)
+    assert np.all(np.diff(clipped, axis=1) <= 0)
+    assert np.all((clipped >= 0) & (clipped <= bids))
+    # Units before the first trimmed one keep their bids exactly.
+    for row, clip, cap in zip(bids, clipped, budget, strict=True):
+        trimmed = np.flatnonzero(clip < row)
+        if trimmed.size:
+            np.testing.assert_array_equal(clip[: trimmed[0]], row[: trimmed[0]])
+            assert np.all(clip[trimmed[0] + 1 :] == 0)
+        else:
+            assert row.sum() <= max(cap, 0) + 1e-9
+
+
+def test_clip_to_budget_closed_form():
+    clipped = clip_to_budget(np.array([[5.0, 4.0, 3.0], [5.0, 4.0, 3.0]]), np.array([7.0, 20.0]))
+    np.testing.assert_array_equal(clipped, [[5.0, 2.0, 0.0], [5.0, 4.0, 3.0]])
+
+
+def test_enforce_non_increasing_takes_the_running_minimum():
+    fixed = enforce_non_increasing(np.array([[3.0, 5.0, -1.0, 2.0]]))
+    np.testing.assert_array_equal(fixed, [[3.0, 3.0, 0.0, 0.0]])
+
+
+def test_base_strategy_rejects_a_proposal_of_the_wrong_shape():
+    class Broken(BiddingStrategy):
+        name = "broken"
+
+        def propose(self, view, rng):
+            return np.zeros((view.m, view.k + 1))
+
+    with pytest.raises(ValueError, match="shape"):
+        Broken().bid(make_view([[1.0]]), np.random.default_rng(0))
+
+
+# ----------------------------------------------------------------------- behaviour
+
+
+@pytest.mark.parametrize("mechanism", ["pay_as_bid", "first_price"])
+@pytest.mark.parametrize("n", [2, 5, 10])
+def test_shaded_bids_n_minus_one_over_n_of_value_under_pay_as_bid(mechanism, n):
+    values = np.array([[9.0, 6.0, 3.0], [4.0, 4.0, 0.0]])
+    bids = Shaded().bid(make_view(values, n_bidders=n, mechanism=mechanism), None)
+    np.testing.assert_allclose(bids, values * (n - 1) / n)
+
+
+def test_shaded_reduces_demand_under_uniform_price():
+    values = np.array([[9.0, 6.0, 3.0]])
+    bids = Shaded().bid(make_view(values, n_bidders=4, mechanism="uniform_price"), None)
+    np.testing.assert_allclose(bids, [[9.0, 4.5, 2.25]])
+
+
+@pytest.mark.parametrize("mechanism", ["vickrey", "second_price", "committee", "lottery"])
+def test_shaded_is_truthful_where_truth_is_safe_or_money_is_not_used(mechanism):
+    values = np.array([[9.0, 6.0, 3.0]])
+    bids = Shaded().bid(make_view(values, mechanism=mechanism), None)
+    np.testing.assert_array_equal(bids, values)
+
+
+def test_shade_parameter_overrides_the_equilibrium_factor():
+    assert shade_factor(10, BiddingParams(shade=0.25)) == 0.25
+    assert shade_factor(10, BiddingParams()) == 0.9
+    assert shade_factor(1, BiddingParams()) == 0.5
+
+
+@SETTINGS
+@given(
+    value=st.floats(0.1, 100.0),
+    stress=hnp.arrays(float, 8, elements=st.floats(0.0, 1.0)),
+    fever=st.floats(0.01, 3.0),
+)
+def test_fever_raises_bids_with_stress(value, stress, fever):
+    stress = np.sort(stress)
+    view = make_view(np.full((8, 1), value), stress=stress, params=BiddingParams(fever=fever))
+    bids = AuctionFever().bid(view, None)[:, 0]
+    np.testing.assert_allclose(bids, value * (1 + fever * stress))
+    assert np.all(np.diff(bids) >= 0)
+    assert np.all(bids[stress > 1e-6] > value)
+
+
+def test_fever_is_hotter_after_losing_and_joy_is_added_to_positive_bids():
+    params = BiddingParams(fever=0.5, joy_of_winning=1.0)
+    view = make_view(
+        np.array([[10.0, 0.0], [10.0, 0.0], [10.0, 0.0]]),
+        stress=np.array([0.0, 0.4, 0.4]),
+        lost_last=np.array([False, False, True]),
+        params=params,
+    )
+    bids = AuctionFever().bid(view, None)
+    np.testing.assert_allclose(bids, [[11.0, 0.0], [13.0, 0.0], [15.0, 0.0]])
+
+
+def test_pacer_lowers_bids_when_budget_is_short():
+    values = np.array([[10.0, 8.0, 6.0]])
+    common = {"weeks_left_in_quarter": 10, "last_price": 5.0, "mechanism": "uniform_price"}
+    rich = BudgetPacer().bid(make_view(values, budget=1000.0, **common), None)
+    short = BudgetPacer().bid(make_view(values, budget=100.0, **common), None)
+    np.testing.assert_allclose(rich, values)
+    # Target 10 a week, truthful bids would spend 5 x 3 = 15: mu* = 2/3, mu = 0.5 + 0.5 mu*.
+    np.testing.assert_allclose(short, values * (0.5 + 0.5 * 2 / 3))
+    assert short.sum() < 100.0  # the budget cap alone would not have lowered them
+
+
+def test_pacer_smoothing_extremes_and_pay_as_bid_forecast():
+    values = np.array([[10.0, 8.0, 6.0]])
+    common = {"budget": 120.0, "weeks_left_in_quarter": 10, "last_price": 7.0}
+    never = BudgetPacer().bid(
+        make_view(values, params=BiddingParams(pace_smoothing=1.0), **common), None
+    )
+    np.testing.assert_allclose(never, values)
+    full = BudgetPacer().bid(
+        make_view(values, params=BiddingParams(pace_smoothing=0.0), **common), None
+    )
+    # Pay-as-bid pays the winning bids 10 + 8 = 18 against a target of 12.
+    np.testing.assert_allclose(full, values * 12 / 18)
+
+
+def test_pacer_without_a_price_forecast_paces_on_total_value():
+    values = np.array([[10.0, 8.0, 6.0]])
+    view = make_view(
+        values, budget=48.0, weeks_left_in_quarter=4, params=BiddingParams(pace_smoothing=0.0)
+    )
+    np.testing.assert_allclose(BudgetPacer().bid(view, None), values * 12 / 24)
+
+
+def test_truthful_bids_values_within_budget():
+    values = np.array([[10.0, 8.0, 6.0]])
+    np.testing.assert_array_equal(Truthful().bid(make_view(values), None), values)
+    np.testing.assert_array_equal(
+        Truthful().bid(make_view(values, budget=12.0), None), [[10.0, 2.0, 0.0]]
+    )
+
+
+def test_strategies_handle_ten_thousand_teams():
+    n, k = 10_000, 8
+    rng = np.random.default_rng(0)
+    values = -np.sort(-rng.random((n, k)) * 10, axis=1)
+    view = make_view(
+        values,
+        budget=rng.random(n) * 40,
+        stress=rng.random(n),
+        lost_last=rng.random(n) < 0.5,
+        last_price=3.0,
+        weeks_left_in_quarter=5,
+    )
+    for cls in STRATEGIES.values():
+        assert cls().bid(view, rng).shape == (n, k)

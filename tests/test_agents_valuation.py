@@ -1,0 +1,117 @@
+"""Tests for agents.valuation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from agents import valuation
+from agents.params import ProductParams, ResearchParams
+from agents.productivity import product_value, research_output, serving_capacity
+
+SETTINGS = settings(max_examples=60, deadline=None)
+
+
+def test_marginal_values_closed_form():
+    v = valuation.marginal_values(np.array([2.5]), np.array([2.0]), 5)
+    np.testing.assert_allclose(v, [[2.0, 2.0 * 0.6**1.5, 2.0 * 0.2**1.5, 0.0, 0.0]])
+
+
+def test_marginal_values_count_positive_units_up_to_the_need():
+    v = valuation.marginal_values(np.array([0.0, 1.0, 3.0, 0.5]), 1.0, 6, curvature=1.0)
+    np.testing.assert_array_equal((v > 0).sum(axis=1), [0, 1, 3, 1])
+    np.testing.assert_allclose(v[2], [1.0, 2 / 3, 1 / 3, 0, 0, 0])
+
+
+@SETTINGS
+@given(
+    need=hnp.arrays(float, 8, elements=st.floats(0.0, 20.0)),
+    scale=hnp.arrays(float, 8, elements=st.floats(0.0, 100.0)),
+    k=st.integers(0, 12),
+    curvature=st.floats(0.0, 4.0),
+)
+def test_marginal_values_are_non_negative_and_non_increasing(need, scale, k, curvature):
+    v = valuation.marginal_values(need, scale, k, curvature)
+    assert v.shape == (8, k)
+    assert np.all(v >= 0)
+    assert np.all(np.diff(v, axis=1) <= 1e-12)
+    assert np.all(v <= scale[:, None] + 1e-12)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "word"),
+    [
+        ({"need": [-1.0], "scale": [1.0], "k": 3}, "need"),
+        ({"need": [1.0], "scale": [-1.0], "k": 3}, "scale"),
+        ({"need": [1.0], "scale": [1.0], "k": -1}, "k"),
+        ({"need": [1.0], "scale": [1.0], "k": 2.5}, "k"),
+        ({"need": [1.0], "scale": [1.0], "k": 3, "curvature": -1.0}, "curvature"),
+    ],
+)
+def test_marginal_values_reject_bad_input(kwargs, word):
+    with pytest.raises(ValueError, match=word):
+        valuation.marginal_values(**kwargs)
+
+
+def test_research_scale_is_the_first_tranche_gain_times_urgency_and_phase():
+    p = ResearchParams()
+    L, G = np.array([4.0, 4.0, 4.0]), np.array([2.0, 2.0, 2.0])
+    gain = research_output(L, G + 1, 1.0, 0.0, p) - research_output(L, G, 1.0, 0.0, p)
+    scale = valuation.research_scale(
+        L, G, 1.0, 0.0, np.array([0.0, 1.0, 0.5]), p, phase_weight=np.array([1.0, 1.0, 0.0])
+    )
+    np.testing.assert_allclose(scale, gain * [1.0, 2.0, 0.0])
+
+
+@SETTINGS
+@given(
+    u=hnp.arrays(float, 10, elements=st.floats(0.0, 1.0)),
+    G=st.floats(0.0, 50.0),
+    L=st.floats(0.5, 50.0),
+)
+def test_research_scale_rises_with_urgency(u, G, L):
+    u = np.sort(u)
+    scale = valuation.research_scale(np.full(10, L), np.full(10, G), 1.0, 0.0, u, ResearchParams())
+    assert np.all(scale > 0)
+    assert np.all(np.diff(scale) >= 0)
+
+
+def test_product_scale_is_the_average_value_gain():
+    p = ProductParams()
+    demand, gpus = np.array([5.0, 5.0]), np.array([3.0, 3.0])
+    horizon = np.array([1.0, 4.0])
+    scale = valuation.product_scale(demand, gpus, p, horizon=horizon, weight=2.0)
+    gain = product_value(demand, serving_capacity(gpus + horizon, p), p) - product_value(
+        demand, serving_capacity(gpus, p), p
+    )
+    np.testing.assert_allclose(scale, 2.0 * gain / horizon)
+    assert scale[1] > scale[0]
+
+
+@SETTINGS
+@given(
+    demand=hnp.arrays(float, 10, elements=st.floats(0.0, 50.0)),
+    gpus=hnp.arrays(float, 10, elements=st.floats(0.0, 50.0)),
+)
+def test_product_scale_is_never_negative(demand, gpus):
+    assert np.all(valuation.product_scale(demand, gpus, ProductParams()) >= 0)
+
+
+def test_product_scale_rejects_non_positive_horizon():
+    with pytest.raises(ValueError, match="horizon"):
+        valuation.product_scale(np.ones(2), np.ones(2), ProductParams(), horizon=0.0)
+
+
+def test_valuation_pipeline_accepts_ten_thousand_teams():
+    n = 10_000
+    rng = np.random.default_rng(0)
+    research = valuation.research_scale(
+        rng.integers(1, 30, n), rng.integers(0, 20, n), 1.0, 0.0, rng.random(n), ResearchParams()
+    )
+    product = valuation.product_scale(rng.random(n) * 20, rng.integers(0, 20, n), ProductParams())
+    values = valuation.marginal_values(rng.random(n) * 10, research + product, 10)
+    assert research.shape == product.shape == (n,)
+    assert values.shape == (n, 10)
