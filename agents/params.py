@@ -260,6 +260,8 @@ class ProductParams:
             opening order; each allowed [0, 10].
         tier_headroom: spare capacity (fraction of demand) needed before the next tier
             opens; allowed [0, 10].
+        max_utilisation: admission control: load beyond this is turned away rather than
+            queued, so latency stays bounded; allowed [0.5, 0.999].
     """
 
     users_per_tranche: float = 1.0
@@ -271,9 +273,11 @@ class ProductParams:
     demand_ceiling: float = 10.0
     tier_sizes: tuple[float, ...] = (0.3, 0.5, 0.8)
     tier_headroom: float = 0.15
+    max_utilisation: float = 0.9
 
     def __post_init__(self) -> None:
         """Validate every field (``tier_sizes`` may be given as any sequence)."""
+        _check(self, "max_utilisation", 0.5, 0.999)
         _check(self, "users_per_tranche", 0.0, lo_open=True)
         _check(self, "service_time", 0.0, lo_open=True)
         _check(self, "latency_exponent", 0.5, 1.0)

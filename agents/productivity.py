@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 #: Utilisation is capped here so latency stays finite while capacity is positive.
-MAX_UTILISATION = 0.99
+MAX_UTILISATION = 0.999  # the largest admission-control cap ProductParams allows
 
 _RHO_EPS = 1e-9
 
@@ -113,7 +113,10 @@ def serving_capacity(gpus: np.ndarray | float, p: ProductParams) -> np.ndarray:
 def latency(
     demand: np.ndarray | float, capacity: np.ndarray | float, p: ProductParams
 ) -> np.ndarray:
-    """Latency ``T = S / (1 − ρ)^k`` at utilisation ``ρ = min(demand/capacity, 0.99)``.
+    """Latency ``T = S / (1 − ρ)^k`` at utilisation ``ρ = min(demand/capacity, ρ_max)``.
+
+    ``ρ_max`` is ``p.max_utilisation`` (admission control: load beyond it is turned
+    away rather than queued, so latency stays bounded).
 
     Args:
         demand: Demand in demand units, shape (n,).
@@ -130,7 +133,7 @@ def latency(
         rho = np.divide(
             demand, capacity, out=np.ones(np.broadcast(demand, capacity).shape), where=has_capacity
         )
-    rho = np.minimum(rho, MAX_UTILISATION)
+    rho = np.minimum(rho, p.max_utilisation)
     T = p.service_time / (1.0 - rho) ** p.latency_exponent
     return np.where(has_capacity, T, np.inf)
 

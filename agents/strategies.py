@@ -403,7 +403,8 @@ class BudgetPacer(BiddingStrategy):
                 expected = np.where(winning, values, 0.0).sum(axis=1)
             else:
                 expected = price * winning.sum(axis=1)
-        full = np.divide(target, expected, out=np.ones_like(target), where=expected > 0.0)
+        with np.errstate(over="ignore"):  # a tiny expected spend means "no need to slow down"
+            full = np.divide(target, expected, out=np.ones_like(target), where=expected > 0.0)
         full = np.minimum(full, 1.0)
         lam = view.params.pace_smoothing
         multiplier = lam + (1.0 - lam) * full

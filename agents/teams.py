@@ -81,7 +81,9 @@ class TeamAgent(mesa.Agent):
         }
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.name!r}, gpus={self.gpus:.1f}, stress={self.stress:.2f})"
+        return (
+            f"{type(self).__name__}({self.name!r}, gpus={self.gpus:.1f}, stress={self.stress:.2f})"
+        )
 
 
 class ResearchTeam(TeamAgent):

@@ -13,7 +13,6 @@ import numpy as np
 from agents.params import BiddingParams
 from agents.strategies import STRATEGIES, TeamView
 from agents.valuation import marginal_values, with_extra_experiments
-from game.lifecycle import phase_profile
 from game.scenario import Scenario
 from game.state import TeamTable
 

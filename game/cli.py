@@ -155,8 +155,9 @@ def summary_text(
         f"Jain {_fmt(weeks['jain'].mean())}   Gini {_fmt(weeks['gini'].mean())}",
         f"  research share   {_fmt(weeks['research_share'].iloc[-13:].mean())} of GPUs "
         "(last quarter)",
-        f"  stress           mean {weeks['mean_stress'].mean():.2f}, final {last['mean_stress']:.2f},"
-        f" peak {weeks['max_stress'].max():.2f}; burnt-out teams at end {int(last['burnout_teams'])}",
+        f"  stress           mean {weeks['mean_stress'].mean():.2f}, "
+        f"final {last['mean_stress']:.2f}, peak {weeks['max_stress'].max():.2f}; "
+        f"burnt-out teams at end {int(last['burnout_teams'])}",
         f"  output           research {weeks['research_output'].sum():,.1f}, "
         f"product value {weeks['product_value'].sum():,.1f}",
         f"  deals            {int(weeks['deals'].sum())}   reclaims {int(weeks['reclaims'].sum())}"

@@ -27,9 +27,7 @@ class Pairs:
     units: np.ndarray
 
 
-def match_partners(
-    deficit: np.ndarray, surplus: np.ndarray, ties: sp.csr_matrix
-) -> Pairs:
+def match_partners(deficit: np.ndarray, surplus: np.ndarray, ties: sp.csr_matrix) -> Pairs:
     """Match each team in deficit with at most one lender, neighbours first.
 
     Borrowers are served in order of their deficit (largest first). Each picks the

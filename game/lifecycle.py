@@ -71,14 +71,20 @@ def start_projects(
         return
     cfg = sc.projects
     duration = np.maximum(2, np.rint(cfg.duration_weeks * rng.uniform(0.6, 1.4, teams.size)))
-    peak = cfg.need_per_person * table.headcount[teams] * ambition * rng.uniform(0.7, 1.3, teams.size)
+    peak = (
+        cfg.need_per_person * table.headcount[teams] * ambition * rng.uniform(0.7, 1.3, teams.size)
+    )
     table.project_active[teams] = True
     table.project_age[teams] = 0
     table.project_duration[teams] = duration.astype(np.int64)
     table.project_peak[teams] = peak
     r = sc.research
     table.project_work[teams] = (
-        0.8 * r.tfp * table.headcount[teams] ** r.alpha_people * (0.8 * peak) ** r.beta_gpus * duration
+        0.8
+        * r.tfp
+        * table.headcount[teams] ** r.alpha_people
+        * (0.8 * peak) ** r.beta_gpus
+        * duration
     )
     table.project_progress[teams] = 0.0
     table.milestones_hit[teams] = 0

@@ -43,6 +43,10 @@ SERVED_SHARE = 0.8
 KEEP_BOOKS_MAX_TEAMS = 500
 
 
+def _people(count: float) -> str:
+    return "1 person" if count == 1 else f"{count:.0f} people"
+
+
 class ComputeGame(mesa.Model):
     """A lab's GPU market, one week per step.
 
@@ -158,7 +162,9 @@ class ComputeGame(mesa.Model):
         need = np.where(
             t.is_research,
             t.project_peak * lifecycle.phase_profile(progress),
-            t.demand * (1 + self.params.product.tier_headroom) / self.params.product.users_per_tranche,
+            t.demand
+            * (1 + self.params.product.tier_headroom)
+            / self.params.product.users_per_tranche,
         )
         t.need = need
         total = max(need.sum(), 1e-9)
@@ -170,8 +176,11 @@ class ComputeGame(mesa.Model):
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
-        """Play one week: supply → life cycle → reallocation → budgets → bidding →
-        clearing → negotiation → work → pressure → record."""
+        """Play one week.
+
+        The phases run in order: supply → life cycle → reallocation → budgets →
+        bidding → clearing → negotiation → work → pressure → record.
+        """
         week = self.week
         change = self._supply(week)
         self._lifecycle(week)
@@ -224,7 +233,9 @@ class ComputeGame(mesa.Model):
         if change.go_live:
             self.events.add(week, "supply", f"{change.go_live:.0f} tranches went live")
         if change.lease_expiry:
-            self.events.add(week, "supply", f"leases ended: {change.lease_expiry:.0f} tranches left")
+            self.events.add(
+                week, "supply", f"leases ended: {change.lease_expiry:.0f} tranches left"
+            )
         if change.outage_share:
             self.events.add(
                 week, "outage", f"outage: {change.outage_share:.0%} of the fleet offline this week"
@@ -282,7 +293,9 @@ class ComputeGame(mesa.Model):
                     )
         # Fast-track: new projects get the reclaimed tranches, and up to a share of the
         # free pool, before the auction.
-        fresh = t.is_research & t.project_active & (t.project_age < sc.reallocation.fast_track_weeks)
+        fresh = (
+            t.is_research & t.project_active & (t.project_age < sc.reallocation.fast_track_weeks)
+        )
         fresh_idx = np.flatnonzero(fresh)
         pool = max(0.0, self.fleet - float(t.leases.sum()))
         available = reclaimed + sc.reallocation.pool_share * max(0.0, pool - reclaimed)
@@ -292,7 +305,10 @@ class ComputeGame(mesa.Model):
             t.give(fresh_idx[got], give[got])
             for i, g in zip(fresh_idx[got], give[got], strict=True):
                 self.events.add(
-                    week, "fast_track", f"{t.names[i]} was fast-tracked {g:.0f} tranches", t.names[i]
+                    week,
+                    "fast_track",
+                    f"{t.names[i]} was fast-tracked {g:.0f} tranches",
+                    t.names[i],
                 )
             group.moved_this_week = float(give.sum())
         # Announce the next reclaims: winding-down or idle projects with a surplus.
@@ -353,8 +369,7 @@ class ComputeGame(mesa.Model):
         self.events.add(
             week,
             "grant",
-            f"leadership granted {grant.sum():,.0f} credits "
-            f"({gov.research_share:.0%} to research)",
+            f"leadership granted {grant.sum():,.0f} credits ({gov.research_share:.0%} to research)",
         )
 
     def _bidding(self, week: int) -> BidBook:
@@ -486,13 +501,16 @@ class ComputeGame(mesa.Model):
         self.last_pressure = res
         for i in res.new_burnouts:
             self.events.add(
-                week, "burnout", f"{t.names[i]} is burning out (stress {t.stress[i]:.2f})", t.names[i]
+                week,
+                "burnout",
+                f"{t.names[i]} is burning out (stress {t.stress[i]:.2f})",
+                t.names[i],
             )
         for i in np.flatnonzero(res.departures > 0):
             self.events.add(
                 week,
                 "attrition",
-                f"{res.departures[i]:.0f} people left {t.names[i]} (burnout {t.burnout[i]:.2f})",
+                f"{_people(res.departures[i])} left {t.names[i]} (burnout {t.burnout[i]:.2f})",
                 t.names[i],
             )
 
@@ -516,7 +534,9 @@ class ComputeGame(mesa.Model):
                 "utilisation": allocated / self.fleet if self.fleet > 0 else 1.0,
                 "price": clearing.price,
                 "revenue": float(clearing.payments.sum()),
-                "efficiency": allocative_efficiency(book.values, clearing.allocation, clearing.offered),
+                "efficiency": allocative_efficiency(
+                    book.values, clearing.allocation, clearing.offered
+                ),
                 "jain": jain(satisfaction),
                 "gini": gini(gpus / np.maximum(t.headcount, 1e-9)),
                 "mean_stress": float(t.stress.mean()),
@@ -552,7 +572,7 @@ class ComputeGame(mesa.Model):
 
     # ------------------------------------------------------------------ tables
     def weeks_frame(self) -> pd.DataFrame:
-        """One row per week played: supply, prices, fairness, stress, output, deals…"""
+        """Return one row per week played: supply, prices, fairness, stress, output, deals."""
         return self.recorder.weeks_frame()
 
     def teams_frame(self) -> pd.DataFrame:

@@ -49,6 +49,7 @@ def behaviour_params(sc: Scenario) -> BehaviourParams:
             demand_ceiling=prod.demand_ceiling,
             tier_sizes=tuple(prod.tier_sizes),
             tier_headroom=prod.tier_headroom,
+            max_utilisation=prod.max_utilisation,
         ),
         bidding=BiddingParams(**sc.bidding.model_dump()),
     )

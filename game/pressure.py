@@ -80,7 +80,9 @@ def milestones(table: TeamTable, n_milestones: int) -> np.ndarray:
         * n_milestones
         + 1e-9
     ).astype(np.int64)
-    new = np.flatnonzero(table.is_research & table.project_active & (reached > table.milestones_hit))
+    new = np.flatnonzero(
+        table.is_research & table.project_active & (reached > table.milestones_hit)
+    )
     table.milestones_hit[new] = reached[new]
     return new
 

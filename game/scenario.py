@@ -137,7 +137,10 @@ class GovernanceConfig(_Section):
         "rollover", description="What happens to unspent credits at the end of a quarter."
     )
     rollover_cap: float = Field(
-        0.5, ge=0, le=10, description="Rollover keeps at most this many quarters' average team grant."
+        0.5,
+        ge=0,
+        le=10,
+        description="Rollover keeps at most this many quarters' average team grant.",
     )
 
 
@@ -214,6 +217,12 @@ class ProductConfig(_Section):
     )
     tier_headroom: float = Field(
         0.15, ge=0, le=5, description="Spare capacity needed before opening a tier."
+    )
+    max_utilisation: float = Field(
+        0.9,
+        ge=0.5,
+        le=0.999,
+        description="Admission control: load beyond this is turned away, not queued.",
     )
     demand_spikes: list[SupplyEvent] = Field(
         default_factory=list,

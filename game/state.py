@@ -15,14 +15,51 @@ RESEARCH = 0
 PRODUCT = 1
 KIND_NAMES = ("research", "product")
 
-_RESEARCH_NAMES = (
-    "Orion Lyra Vega Atlas Nova Cygnus Draco Hydra Lynx Perseus Carina Aquila Phoenix "
-    "Pyxis Volans Auriga Corvus Lepus Norma Pavo Tucana Vela Mensa Octans Fornax"
-).split()
-_PRODUCT_NAMES = (
-    "Chat Voice Canvas Search Agents Sora Tasks Code Vision Memory Enterprise Edu "
-    "Health Shop Atlas-App Studio"
-).split()
+_RESEARCH_NAMES = [
+    "Orion",
+    "Lyra",
+    "Vega",
+    "Atlas",
+    "Nova",
+    "Cygnus",
+    "Draco",
+    "Hydra",
+    "Lynx",
+    "Perseus",
+    "Carina",
+    "Aquila",
+    "Phoenix",
+    "Pyxis",
+    "Volans",
+    "Auriga",
+    "Corvus",
+    "Lepus",
+    "Norma",
+    "Pavo",
+    "Tucana",
+    "Vela",
+    "Mensa",
+    "Octans",
+    "Fornax",
+]
+_PRODUCT_NAMES = [
+    "Chat",
+    "Voice",
+    "Canvas",
+    "Search",
+    "Agents",
+    "Sora",
+    "Tasks",
+    "Code",
+    "Vision",
+    "Memory",
+    "Enterprise",
+    "Edu",
+    "Health",
+    "Shop",
+    "Atlas-App",
+    "Studio",
+]
 
 
 def team_names(n_research: int, n_product: int) -> list[str]:

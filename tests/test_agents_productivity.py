@@ -124,7 +124,7 @@ def test_serving_capacity_is_linear_in_gpus():
 
 
 def test_latency_closed_form_and_limits():
-    p = ProductParams(service_time=2.0, latency_exponent=0.5)
+    p = ProductParams(service_time=2.0, latency_exponent=0.5, max_utilisation=0.99)
     T = prod.latency(np.array([0.0, 5.0, 50.0, 1.0]), np.array([10.0, 10.0, 10.0, 0.0]), p)
     assert T[0] == pytest.approx(2.0)
     assert T[1] == pytest.approx(2.0 / 0.5**0.5)
@@ -139,7 +139,7 @@ def test_latency_increases_with_utilisation(d, c):
     T = prod.latency(d, np.full(20, c), ProductParams())
     assert np.all(np.diff(T) >= 0)
     util = d / c
-    strictly = (util[1:] > util[:-1] + 1e-6) & (util[1:] <= prod.MAX_UTILISATION)
+    strictly = (util[1:] > util[:-1] + 1e-6) & (util[1:] <= ProductParams().max_utilisation)
     assert np.all(np.diff(T)[strictly] > 0)
 
 

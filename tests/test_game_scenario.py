@@ -86,7 +86,7 @@ def test_toml_that_does_not_parse_is_refused(tmp_path):
 
 
 def test_unknown_table_key_in_file_is_refused():
-    with pytest.raises(ScenarioError, match="unknown key 'lab.reserch_teams'"):
+    with pytest.raises(ScenarioError, match=r"unknown key .lab.reserch_teams."):
         scenario_from_toml("[lab]\nreserch_teams = 3\n")
 
 

@@ -1,0 +1,54 @@
+"""Compute Crunch's market library: pure, numpy-only mechanisms for sharing GPU tranches.
+
+Quick start::
+
+    import numpy as np
+    import market
+
+    bids = np.array([[9.0, 4.0], [7.0, 6.0], [5.0, 0.0]])  # bidder x unit, non-increasing
+    out = market.clear("vickrey", bids, supply=3)
+    out.allocation, out.payments, out.price
+
+``market.MECHANISMS`` maps each canonical name to a :class:`Mechanism` (callable, with
+``truthful``, ``uses_money``, ``divisible`` and ``description``); ``market.ALIASES`` maps
+``first_price`` and ``second_price`` to their canonical names. The submodules ``ledger``
+(credits), ``metrics`` (fairness and efficiency) and ``negotiation`` (bilateral bargaining)
+are importable from here too.
+
+No Mesa, no Streamlit, no global randomness: every random choice goes through an explicit
+``numpy.random.Generator``.
+"""
+
+# isort: off
+from market import auctions, allocation_rules  # registers money rules first, then the rest
+
+# isort: on
+from market.book import BidBook
+from market.clear import clear
+from market.outcome import Outcome
+from market.registry import (
+    ALIASES,
+    MECHANISMS,
+    Mechanism,
+    register,
+    resolve_mechanism,
+)
+
+__all__ = [
+    "ALIASES",
+    "MECHANISMS",
+    "BidBook",
+    "Mechanism",
+    "Outcome",
+    "allocation_rules",
+    "auctions",
+    "clear",
+    "ledger",
+    "metrics",
+    "negotiation",
+    "register",
+    "resolve_mechanism",
+]
+
+# Sibling modules (credits, metrics, bargaining), re-exported as submodules.
+from market import ledger, metrics, negotiation

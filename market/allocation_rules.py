@@ -1,0 +1,235 @@
+"""Allocation rules without money: how compute is shared when nobody pays.
+
+Each rule reads bidder i's *demand* as its number of positive bids, hands out whole units
+(``floor(supply)``), charges nothing and has no price. Budgets and the reserve do not apply.
+
+- ``committee``: leadership priority weights, weighted water-filling (how labs do it today).
+- ``equal_share``: the naive equal split, capped at demand; what a capped bidder cannot use
+  stays idle. This is deliberately wasteful: compare it with ``max_min_fair``.
+- ``max_min_fair``: water-filling on demands; capacity a satisfied bidder leaves is passed on.
+- ``lottery``: a random priority order; each bidder in turn takes its full demand.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from market.book import BidBook, LazyGenerator, demands
+from market.registry import RuleResult, register
+
+__all__ = ["committee", "equal_share", "lottery", "max_min_fair"]
+
+_FLOOR_SLACK = 1e-9  # shares within this of an integer count as that integer
+
+
+def _no_money(allocation: np.ndarray) -> RuleResult:
+    return allocation, np.zeros(allocation.shape[0]), None
+
+
+def _random_subset(size: int, count: int, rng: LazyGenerator) -> np.ndarray:
+    """Indices of ``count`` of ``range(size)`` chosen uniformly (highest random keys)."""
+    if count >= size:
+        return np.arange(size)
+    keys = rng.get().random(size)
+    return np.argpartition(-keys, count - 1)[:count]
+
+
+def _weighted_level(demand: np.ndarray, weights: np.ndarray, units: int) -> float:
+    """Water level λ with ``sum(min(demand, λ * weights)) == units``.
+
+    Requires ``0 < units < demand.sum()`` and positive demands and weights.
+    """
+    ratio = demand / weights
+    order = np.argsort(ratio)
+    ratio, demand, weights = ratio[order], demand[order], weights[order]
+    capped_before = np.cumsum(demand) - demand  # demand of bidders capped below level r_j
+    weight_from = np.cumsum(weights[::-1])[::-1]  # weight of bidders still filling at r_j
+    filled = capped_before + ratio * weight_from  # units used when the level reaches r_j
+    j = min(int(np.searchsorted(filled, units)), demand.size - 1)
+    return float((units - capped_before[j]) / weight_from[j])
+
+
+def _hand_out(
+    base: np.ndarray,
+    cap: np.ndarray,
+    left: int,
+    priority: np.ndarray,
+    rng: LazyGenerator,
+) -> np.ndarray:
+    """Give ``left`` more units, one each, to bidders below their cap.
+
+    Order: ``priority`` descending, ties by random key. Repeats with fresh keys in the
+    (float-rounding) case where one pass does not place every unit.
+    """
+    while left > 0:
+        eligible = np.flatnonzero(base < cap)
+        if eligible.size == 0:
+            break
+        take = min(left, eligible.size)
+        keys = rng.get().random(eligible.size)
+        order = np.lexsort((-keys, -priority[eligible]))
+        base[eligible[order[:take]]] += 1.0
+        left -= take
+        priority = np.zeros_like(priority)
+    return base
+
+
+@register(
+    "committee",
+    truthful=True,
+    uses_money=False,
+    divisible=False,
+    description=(
+        "Leadership committee: whole tranches shared in proportion to priority weights, no "
+        "one getting more than it asked for; what capped teams leave is passed to the others "
+        "(weighted water-filling). Nobody pays. Overstating demand never gains a useful unit."
+    ),
+)
+def committee(book: BidBook, rng: LazyGenerator) -> RuleResult:
+    """Weighted water-filling in whole units.
+
+    Real shares ``s_i = min(d_i, λ w_i)`` fill the supply exactly; each bidder gets
+    ``floor(s_i)`` and the units left go one each by largest fractional remainder (random
+    tie-break) to bidders still below demand.
+
+    Args:
+        book: Validated book (``weights`` default to equal).
+        rng: Tie-breaking randomness.
+
+    Returns:
+        ``(allocation, zeros, None)``.
+    """
+    demand = demands(book.bids)
+    units = book.units
+    if int(demand.sum()) <= units:
+        return _no_money(demand.astype(np.float64))
+    allocation = np.zeros(book.n_bidders)
+    if units == 0:
+        return _no_money(allocation)
+    active = np.flatnonzero(demand)
+    need = demand[active].astype(np.float64)
+    weights = np.ones(active.size) if book.weights is None else book.weights[active]
+    level = _weighted_level(need, weights, units)
+    share = np.minimum(need, level * weights)
+    base = np.minimum(np.floor(share + _FLOOR_SLACK), need)
+    if base.sum() > units:  # the slack rounded too many up
+        base = np.floor(share)
+    left = units - int(base.sum())
+    allocation[active] = _hand_out(base, need, left, share - base, rng)
+    return _no_money(allocation)
+
+
+@register(
+    "equal_share",
+    truthful=True,
+    uses_money=False,
+    divisible=False,
+    description=(
+        "Naive equal split: every team that asks gets the same number of whole tranches "
+        "(the remainder to randomly chosen teams), capped at its demand. Tranches a team "
+        "cannot use stay idle rather than going to others. Nobody pays."
+    ),
+)
+def equal_share(book: BidBook, rng: LazyGenerator) -> RuleResult:
+    """Each of the ``m`` bidders with positive demand gets ``floor(S/m)``, +1 for ``S mod m``.
+
+    The ``S mod m`` extra units go to bidders chosen uniformly at random; each share is then
+    capped at the bidder's demand and the surplus is left unallocated (unlike
+    ``max_min_fair``, which passes it on).
+
+    Args:
+        book: Validated book.
+        rng: Chooses who receives the remainder.
+
+    Returns:
+        ``(allocation, zeros, None)``.
+    """
+    demand = demands(book.bids)
+    allocation = np.zeros(book.n_bidders)
+    active = np.flatnonzero(demand)
+    m = active.size
+    if m == 0 or book.units == 0:
+        return _no_money(allocation)
+    units = min(book.units, m * book.max_units)  # beyond this every share is capped anyway
+    base, extra = divmod(units, m)
+    share = np.full(m, float(base))
+    if extra:
+        share[_random_subset(m, extra, rng)] += 1.0
+    allocation[active] = np.minimum(share, demand[active])
+    return _no_money(allocation)
+
+
+@register(
+    "max_min_fair",
+    truthful=True,
+    uses_money=False,
+    divisible=False,
+    description=(
+        "Max-min fairness: water-filling on demands. Everyone gets the same number of whole "
+        "tranches up to its demand, and what satisfied teams do not need is shared among the "
+        "rest; leftover single tranches go to randomly chosen unsatisfied teams. Nobody pays."
+    ),
+)
+def max_min_fair(book: BidBook, rng: LazyGenerator) -> RuleResult:
+    """Unweighted integer water-filling.
+
+    Finds the largest whole level ``L`` with ``sum(min(d_i, L)) <= S``, gives each bidder
+    ``min(d_i, L)`` and hands the leftover units one each to unsatisfied bidders in random
+    order.
+
+    Args:
+        book: Validated book.
+        rng: Chooses who receives the leftover units.
+
+    Returns:
+        ``(allocation, zeros, None)``.
+    """
+    demand = demands(book.bids)
+    units = book.units
+    if int(demand.sum()) <= units:
+        return _no_money(demand.astype(np.float64))
+    ordered = np.sort(demand[demand > 0])
+    capped_before = np.cumsum(ordered) - ordered
+    still_filling = ordered.size - np.arange(ordered.size)
+    filled = capped_before + ordered * still_filling  # units used at level ordered[j]
+    j = int(np.searchsorted(filled, units))
+    level = int((units - capped_before[j]) // still_filling[j])
+    allocation = np.minimum(demand, level)
+    left = units - int(allocation.sum())
+    unsatisfied = np.flatnonzero(demand > allocation)
+    allocation = allocation.astype(np.float64)
+    if left:
+        allocation[unsatisfied[_random_subset(unsatisfied.size, left, rng)]] += 1.0
+    return _no_money(allocation)
+
+
+@register(
+    "lottery",
+    truthful=True,
+    uses_money=False,
+    divisible=False,
+    description=(
+        "Lottery: teams are served in a random order, each taking its full demand until the "
+        "tranches run out (the last one served may get part of its demand). Nobody pays."
+    ),
+)
+def lottery(book: BidBook, rng: LazyGenerator) -> RuleResult:
+    """Serve bidders in the order ``rng.permutation(n)``, each taking its full demand.
+
+    Args:
+        book: Validated book.
+        rng: Draws the priority order (only when demand exceeds supply).
+
+    Returns:
+        ``(allocation, zeros, None)``.
+    """
+    demand = demands(book.bids)
+    units = book.units
+    if int(demand.sum()) <= units:
+        return _no_money(demand.astype(np.float64))
+    order = rng.get().permutation(book.n_bidders)
+    wanted = demand[order]
+    served_before = np.cumsum(wanted) - wanted
+    allocation = np.zeros(book.n_bidders)
+    allocation[order] = np.clip(units - served_before, 0, wanted)
+    return _no_money(allocation)
