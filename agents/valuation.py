@@ -66,7 +66,16 @@ def marginal_values(
     j = np.arange(int(k), dtype=float)
     column = need[:, None]
     remaining = np.maximum(1.0 - j / np.maximum(column, _MIN_NEED), 0.0)
-    values = scale[:, None] * remaining**curvature
+    # Common exponents without the general (and much slower) power function.
+    if curvature == 1.5:
+        shaped = remaining * np.sqrt(remaining)
+    elif curvature == 1.0:
+        shaped = remaining
+    elif curvature == 2.0:
+        shaped = remaining * remaining
+    else:
+        shaped = remaining**curvature
+    values = scale[:, None] * shaped
     return np.where(j < column, values, 0.0)
 
 

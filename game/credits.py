@@ -53,6 +53,5 @@ class Credits:
 
     def transfer(self, src: np.ndarray, dst: np.ndarray, amounts: np.ndarray, week: int) -> None:
         """Settle negotiated deals: each ``src[i]`` pays ``amounts[i]`` to ``dst[i]``."""
-        for s, d, a in zip(src, dst, amounts, strict=True):
-            if a > 0:
-                self.ledger.transfer(int(s), int(d), float(a), week, memo="negotiated loan")
+        if len(src):
+            self.ledger.transfer_many(src, dst, amounts, week, memo="negotiated loan")

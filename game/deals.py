@@ -46,12 +46,7 @@ def match_partners(deficit: np.ndarray, surplus: np.ndarray, ties: sp.csr_matrix
     if borrowers.size == 0 or lenders.size == 0:
         return Pairs(empty, empty, np.zeros(0))
     borrowers = borrowers[np.argsort(-deficit[borrowers], kind="stable")]
-    sub = ties[borrowers][:, lenders]
-    sub = sp.csr_matrix(sub.multiply(surplus[lenders][None, :]))
-    has_neighbour = np.diff(sub.indptr) > 0
-    choice = np.asarray(sub.argmax(axis=1)).ravel()
-    b_first = borrowers[has_neighbour]
-    l_first = lenders[choice[has_neighbour]]
+    b_first, l_first = _best_neighbour(borrowers, surplus, ties)
     # One borrower per lender: keep the first (neediest) claim.
     _, first = np.unique(l_first, return_index=True)
     first = np.sort(first)
@@ -65,6 +60,39 @@ def match_partners(deficit: np.ndarray, surplus: np.ndarray, ties: sp.csr_matrix
     lender = np.concatenate([l_pair, l_rest[:m]])
     units = np.minimum(np.floor(deficit[borrower]), np.floor(surplus[lender]))
     return Pairs(borrower, lender, units)
+
+
+def _best_neighbour(
+    borrowers: np.ndarray, surplus: np.ndarray, ties: sp.csr_matrix
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each borrower (in the given order), its neighbour with the largest surplus.
+
+    Works on the CSR arrays directly: every (borrower, neighbour) edge is listed,
+    edges to neighbours without a surplus are dropped, and the first edge per
+    borrower after sorting by (borrower order, surplus descending, neighbour index)
+    wins. Borrowers without such a neighbour are left out.
+
+    Returns:
+        ``(borrowers_with_neighbour, chosen_lender)`` in the borrowers' order.
+    """
+    starts, ends = ties.indptr[borrowers], ties.indptr[borrowers + 1]
+    degree = ends - starts
+    if degree.sum() == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    order = np.repeat(np.arange(borrowers.size), degree)
+    offsets = np.arange(degree.sum()) - np.repeat(np.cumsum(degree) - degree, degree)
+    neighbour = ties.indices[np.repeat(starts, degree) + offsets]
+    keep = surplus[neighbour] >= 1
+    order, neighbour = order[keep], neighbour[keep]
+    if order.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    rank = np.lexsort((neighbour, -surplus[neighbour], order))
+    order, neighbour = order[rank], neighbour[rank]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = order[1:] != order[:-1]
+    return borrowers[order[first]], neighbour[first].astype(np.int64)
 
 
 def reservation_prices(

@@ -41,15 +41,20 @@ def phase_profile(progress: np.ndarray) -> np.ndarray:
     return np.where(p < RAMP_END, ramp, np.where(p < WIND_DOWN_START, 1.0, wind))
 
 
-def phase_names(table: TeamTable) -> np.ndarray:
-    """Life-cycle phase per team: ramp-up, peak, wind-down, idle (research) or serving."""
+PHASES = ("ramp-up", "peak", "wind-down", "idle", "serving", "reallocating")
+
+
+def phase_codes(table: TeamTable) -> np.ndarray:
+    """Life-cycle phase per team as an index into :data:`PHASES`.
+
+    Research teams are in ramp-up, peak, wind-down or idle (between projects);
+    product teams are always serving.
+    """
     progress = table.project_age / np.maximum(table.project_duration, 1)
-    out = np.where(
-        progress < RAMP_END, "ramp-up", np.where(progress < WIND_DOWN_START, "peak", "wind-down")
-    ).astype(object)
-    out[table.is_research & ~table.project_active] = "idle"
-    out[table.is_product] = "serving"
-    return out
+    code = (progress >= RAMP_END).astype(np.int8) + (progress >= WIND_DOWN_START)
+    code[table.is_research & ~table.project_active] = 3
+    code[table.is_product] = 4
+    return code
 
 
 def start_projects(

@@ -173,6 +173,7 @@ class ComputeGame(mesa.Model):
         lease_weeks = t.leases.shape[1]
         for col in range(lease_weeks):
             t.leases[:, col] = np.floor(share / lease_weeks) + (col < share % lease_weeks)
+        t.leases_changed()
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
@@ -219,8 +220,7 @@ class ComputeGame(mesa.Model):
     def _supply(self, week: int) -> SupplyChange:
         t = self.teams
         # Leases that end return to the pool.
-        t.leases[:, :-1] = t.leases[:, 1:].copy()
-        t.leases[:, -1] = 0.0
+        t.advance_leases()
         change = supply_step(self.fleet, week, self.scenario.supply, self.rng)
         self.fleet = change.fleet
         self.offline_share = change.outage_share
@@ -246,29 +246,31 @@ class ComputeGame(mesa.Model):
         sc, t = self.scenario, self.teams
         ambition = (self.fleet / self.fleet0) ** sc.projects.ambition_exponent
         finished, started = lifecycle.research_lifecycle(t, week, ambition, sc, self.rng)
-        for i in finished:
-            self.events.add(
-                week,
-                "project_finished",
-                f"{t.names[i]} finished its project ({t.milestones_hit[i]}/"
-                f"{sc.projects.milestones} milestones)",
-                t.names[i],
-            )
-        for i in started:
-            self.events.add(
-                week,
-                "project_started",
-                f"a new project appeared at {t.names[i]}: needs {t.need[i]:.0f} tranches, "
-                f"deadline in {t.project_duration[i]} weeks",
-                t.names[i],
-            )
-        for i in lifecycle.product_lifecycle(t, week, sc, self.params):
-            self.events.add(
-                week,
-                "tier_opened",
-                f"{t.names[i]} rolled a paid feature out to tier {t.tiers_open[i]}",
-                t.names[i],
-            )
+        self.events.add_many(
+            week,
+            "project_finished",
+            "{team} finished its project ({hit}/{of} milestones)",
+            self._names(finished),
+            hit=t.milestones_hit[finished],
+            of=np.full(finished.size, sc.projects.milestones),
+        )
+        self.events.add_many(
+            week,
+            "project_started",
+            "a new project appeared at {team}: needs {need:.0f} tranches, "
+            "deadline in {weeks} weeks",
+            self._names(started),
+            need=t.need[started],
+            weeks=t.project_duration[started],
+        )
+        opened = lifecycle.product_lifecycle(t, week, sc, self.params)
+        self.events.add_many(
+            week,
+            "tier_opened",
+            "{team} rolled a paid feature out to tier {tier}",
+            self._names(opened),
+            tier=t.tiers_open[opened],
+        )
 
     def _reallocate(self, week: int) -> None:
         sc, t, group = self.scenario, self.teams, self.reallocation
@@ -282,15 +284,7 @@ class ComputeGame(mesa.Model):
             taken = t.take(teams, amounts)
             t.reclaimed[teams] = taken
             reclaimed = float(taken.sum())
-            for i, got in zip(teams, taken, strict=True):
-                if got > 0:
-                    self.events.add(
-                        week,
-                        "reclaim",
-                        f"{t.names[i]} lost {got:.0f} tranches to a reclaim; "
-                        f"stress {t.stress[i]:.2f}",
-                        t.names[i],
-                    )
+            self._log_reclaims(week, teams, taken)
         # Fast-track: new projects get the reclaimed tranches, and up to a share of the
         # free pool, before the auction.
         fresh = (
@@ -303,13 +297,13 @@ class ComputeGame(mesa.Model):
             give = fast_track_shares(t.need[fresh_idx] - t.gpus[fresh_idx], available)
             got = give > 0
             t.give(fresh_idx[got], give[got])
-            for i, g in zip(fresh_idx[got], give[got], strict=True):
-                self.events.add(
-                    week,
-                    "fast_track",
-                    f"{t.names[i]} was fast-tracked {g:.0f} tranches",
-                    t.names[i],
-                )
+            self.events.add_many(
+                week,
+                "fast_track",
+                "{team} was fast-tracked {units:.0f} tranches",
+                self._names(fresh_idx[got]),
+                units=give[got],
+            )
             group.moved_this_week = float(give.sum())
         # Announce the next reclaims: winding-down or idle projects with a surplus.
         progress = t.project_age / np.maximum(t.project_duration, 1)
@@ -326,14 +320,14 @@ class ComputeGame(mesa.Model):
         if group.notice_weeks == 0 and teams.size:
             self._reallocate_now(week)
             return
-        for i, a in zip(teams, amounts, strict=True):
-            self.events.add(
-                week,
-                "reclaim_notice",
-                f"reallocation gave {t.names[i]} notice: {a:.0f} tranches in "
-                f"{group.notice_weeks} week(s)",
-                t.names[i],
-            )
+        self.events.add_many(
+            week,
+            "reclaim_notice",
+            "reallocation gave {team} notice: {units:.0f} tranches in {notice} week(s)",
+            self._names(teams),
+            units=amounts,
+            notice=np.full(teams.size, group.notice_weeks),
+        )
 
     def _reallocate_now(self, week: int) -> None:
         """With no notice period, announced reclaims happen in the same week."""
@@ -341,14 +335,22 @@ class ComputeGame(mesa.Model):
         teams, amounts = group.due(week)
         taken = t.take(teams, amounts)
         t.reclaimed[teams] += taken
-        for i, got in zip(teams, taken, strict=True):
-            if got > 0:
-                self.events.add(
-                    week,
-                    "reclaim",
-                    f"{t.names[i]} lost {got:.0f} tranches to a reclaim; stress {t.stress[i]:.2f}",
-                    t.names[i],
-                )
+        self._log_reclaims(week, teams, taken)
+
+    def _log_reclaims(self, week: int, teams: np.ndarray, taken: np.ndarray) -> None:
+        got = taken > 0
+        self.events.add_many(
+            week,
+            "reclaim",
+            "{team} lost {units:.0f} tranches to a reclaim; stress {stress:.2f}",
+            self._names(teams[got]),
+            units=taken[got],
+            stress=self.teams.stress[teams[got]],
+        )
+
+    def _names(self, idx: np.ndarray) -> list[str]:
+        names = self.teams.names
+        return [names[i] for i in idx.tolist()]
 
     def _budgets(self, week: int) -> None:
         gov, t = self.scenario.governance, self.teams
@@ -375,10 +377,11 @@ class ComputeGame(mesa.Model):
     def _bidding(self, week: int) -> BidBook:
         sc, t = self.scenario, self.teams
         q = sc.governance.quarter_weeks
+        self._urgency = urgency(t)
         book = build_bids(
             t,
             sc,
-            urgency=urgency(t),
+            urgency=self._urgency,
             budgets=self.credits.balances,
             spent_this_quarter=self.credits.spent_this_quarter,
             weeks_left_in_quarter=q - week % q,
@@ -394,7 +397,7 @@ class ComputeGame(mesa.Model):
         t = self.teams
         pool = max(0.0, self.fleet - t.leases.sum())
         budgets = np.array(self.credits.balances)
-        urg = urgency(t)
+        urg = self._urgency
         # Replays of this week use their own seed, so keeping books never moves the stream.
         seed = int(np.random.SeedSequence([self.seed_value or 0, week]).generate_state(1)[0])
         clearing = clear_pool(
@@ -426,8 +429,7 @@ class ComputeGame(mesa.Model):
         # New projects count as served once they hold half their need.
         waiting = t.waiting_since >= 0
         served = waiting & (t.gpus >= SERVED_SHARE * t.need)
-        for i in np.flatnonzero(served):
-            self._waits.append(float(week - t.waiting_since[i]))
+        self._waits.extend((week - t.waiting_since[served]).astype(float).tolist())
         t.waiting_since[served] = -1
         return clearing
 
@@ -468,26 +470,29 @@ class ComputeGame(mesa.Model):
         self.credits.transfer(b, lnd, moved * price, week)
         t.deals_in[b] = moved
         t.deals_out[lnd] = moved
-        for bi, li, u, p in zip(b, lnd, moved, price, strict=True):
-            self.events.add(
-                week,
-                "deal",
-                f"{t.names[li]} lent {u:.0f} tranches to {t.names[bi]} at {p:.1f} credits each",
-                t.names[bi],
-            )
+        self.events.add_many(
+            week,
+            "deal",
+            "{lender} lent {units:.0f} tranches to {team} at {price:.1f} credits each",
+            self._names(b),
+            lender=np.array(self._names(lnd), dtype=object),
+            units=moved,
+            price=price,
+        )
         return int(b.size)
 
     def _work(self, week: int) -> None:
         t = self.teams
         work(t, self.params, self.offline_share)
-        for i in milestones(t, self.scenario.projects.milestones):
-            self.events.add(
-                week,
-                "milestone",
-                f"{t.names[i]} reached milestone {t.milestones_hit[i]}/"
-                f"{self.scenario.projects.milestones}",
-                t.names[i],
-            )
+        hit = milestones(t, self.scenario.projects.milestones)
+        self.events.add_many(
+            week,
+            "milestone",
+            "{team} reached milestone {hit}/{of}",
+            self._names(hit),
+            hit=t.milestones_hit[hit],
+            of=np.full(hit.size, self.scenario.projects.milestones),
+        )
 
     def _pressure(self, week: int) -> None:
         t = self.teams
@@ -499,20 +504,22 @@ class ComputeGame(mesa.Model):
             rng=self.rng,
         )
         self.last_pressure = res
-        for i in res.new_burnouts:
-            self.events.add(
-                week,
-                "burnout",
-                f"{t.names[i]} is burning out (stress {t.stress[i]:.2f})",
-                t.names[i],
-            )
-        for i in np.flatnonzero(res.departures > 0):
-            self.events.add(
-                week,
-                "attrition",
-                f"{_people(res.departures[i])} left {t.names[i]} (burnout {t.burnout[i]:.2f})",
-                t.names[i],
-            )
+        self.events.add_many(
+            week,
+            "burnout",
+            "{team} is burning out (stress {stress:.2f})",
+            self._names(res.new_burnouts),
+            stress=t.stress[res.new_burnouts],
+        )
+        left = np.flatnonzero(res.departures > 0)
+        self.events.add_many(
+            week,
+            "attrition",
+            "{people} left {team} (burnout {burnout:.2f})",
+            self._names(left),
+            people=np.array([_people(d) for d in res.departures[left]], dtype=object),
+            burnout=t.burnout[left],
+        )
 
     # ------------------------------------------------------------------ record
     def _record(
@@ -556,7 +563,7 @@ class ComputeGame(mesa.Model):
         self.recorder.record_teams(
             {
                 "week": week,
-                "phase": np.append(lifecycle.phase_names(t), "reallocating"),
+                "phase": np.append(lifecycle.phase_codes(t), np.int8(5)),
                 "gpus": np.append(gpus, group.moved_this_week),
                 "demand": np.append(t.need, 0.0),
                 "bid": np.append(t.bid_total, 0.0),

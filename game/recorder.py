@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from game.lifecycle import PHASES
+
 WEEK_COLUMNS = (
     "week",
     "supply",
@@ -94,7 +96,9 @@ class Recorder:
             "team": np.tile(np.asarray(names, dtype=object), weeks),
             "kind": np.tile(np.asarray(kinds, dtype=object), weeks),
             "strategy": np.tile(np.asarray(strategies, dtype=object), weeks),
-            "phase": np.concatenate([s["phase"] for s in self.team_snaps]),
+            "phase": np.asarray(PHASES, dtype=object)[
+                np.concatenate([s["phase"] for s in self.team_snaps])
+            ],
         }
         for col in _TEAM_ARRAYS:
             data[col] = np.concatenate([s[col] for s in self.team_snaps])

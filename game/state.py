@@ -152,6 +152,7 @@ class TeamTable:
     deals_out: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
+        self._gpus: np.ndarray | None = None
         n = len(self.names)
         zeros = lambda: np.zeros(n)  # noqa: E731
         self.stress = zeros()
@@ -186,8 +187,21 @@ class TeamTable:
 
     @property
     def gpus(self) -> np.ndarray:
-        """Tranches each team holds now."""
-        return self.leases.sum(axis=1)
+        """Tranches each team holds now (read-only; cached until the leases change)."""
+        if self._gpus is None:
+            self._gpus = self.leases.sum(axis=1)
+            self._gpus.flags.writeable = False
+        return self._gpus
+
+    def leases_changed(self) -> None:
+        """Forget cached holdings; call after writing to ``leases`` directly."""
+        self._gpus = None
+
+    def advance_leases(self) -> None:
+        """Move every lease one week closer to its end; the leases ending now return."""
+        self.leases[:, :-1] = self.leases[:, 1:].copy()
+        self.leases[:, -1] = 0.0
+        self._gpus = None
 
     @property
     def is_research(self) -> np.ndarray:
@@ -217,8 +231,10 @@ class TeamTable:
         before = cum - rev
         taken_rev = np.clip(want[:, None] - before, 0.0, rev)
         self.leases[team] = (rev - taken_rev)[:, ::-1]
+        self._gpus = None
         return taken_rev.sum(axis=1)
 
     def give(self, team: np.ndarray, amount: np.ndarray) -> None:
         """Add tranches to teams on fresh leases (returning after the full lease term)."""
         np.add.at(self.leases[:, -1], team, amount)
+        self._gpus = None

@@ -423,6 +423,42 @@ class CreditLedger:
         self._clamp_dust(s)
         self._record("transfer", week, s, d, amt, memo)
 
+    def transfer_many(
+        self, src: Accounts, dst: Accounts, amounts: ArrayLike, week: int, memo: str = ""
+    ) -> None:
+        """Move credits along many (src, dst) pairs at once (deals settled in one week).
+
+        All-or-nothing: every paying account's total over the call is checked against its
+        balance before anything moves, as in :meth:`pay`.
+
+        Args:
+            src: Paying accounts, one per pair.
+            dst: Receiving accounts, one per pair, each different from its ``src``.
+            amounts: Non-negative amount per pair (or one number for all).
+            week: Week of the transfers.
+            memo: Free-text note stored with each entry.
+
+        Raises:
+            ValueError: For unknown accounts, mismatched lengths, a pair paying itself,
+                bad amounts, a week in the past, or a total exceeding a balance.
+        """
+        s = self.index(src)
+        d = self.index(dst)
+        if s.size != d.size:
+            raise ValueError(f"src has {s.size} accounts but dst has {d.size}; one each per pair")
+        same = s == d
+        if np.any(same):
+            raise ValueError(
+                f"transfer needs two different accounts, got {self._names[s[same][0]]!r} twice"
+            )
+        amt = self._amounts(amounts, s.size, "amounts")
+        self._check_week(week)
+        amt = self._debitable(s, amt, "transfer")
+        np.subtract.at(self._balances, s, amt)
+        np.add.at(self._balances, d, amt)
+        self._clamp_dust(s)
+        self._record("transfer", week, s, d, amt, memo)
+
     def expire(
         self, policy: ExpiryPolicy, week: int, accounts: Accounts | None = None
     ) -> NDArray[np.float64]:

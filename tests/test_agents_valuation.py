@@ -115,3 +115,17 @@ def test_valuation_pipeline_accepts_ten_thousand_teams():
     values = valuation.marginal_values(rng.random(n) * 10, research + product, 10)
     assert research.shape == product.shape == (n,)
     assert values.shape == (n, 10)
+
+
+@pytest.mark.parametrize("curvature", [1.0, 1.5, 2.0, 0.7, 3.0])
+def test_fast_exponents_match_the_general_power(curvature):
+    need = np.array([0.0, 0.5, 3.0, 7.5, 12.0])
+    scale = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    got = valuation.marginal_values(need, scale, 10, curvature)
+    j = np.arange(10)
+    expected = np.where(
+        j < need[:, None],
+        scale[:, None] * np.maximum(1 - j / np.maximum(need[:, None], 1e-9), 0) ** curvature,
+        0.0,
+    )
+    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

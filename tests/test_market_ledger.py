@@ -358,3 +358,27 @@ def test_payment_succeeds_exactly_when_every_account_can_afford_it(initial, char
         with pytest.raises(ValueError, match="exceeds its balance"):
             book.pay(["a", "b", "c"], charges, week=0)
         np.testing.assert_array_equal(book.balances, initial)
+
+
+def test_transfer_many_equals_pairwise_transfers_and_is_all_or_nothing():
+    import numpy as np
+
+    from market.ledger import CreditLedger
+
+    def fresh():
+        ledger = CreditLedger()
+        ledger.open(["a", "b", "c"], initial=[10.0, 5.0, 0.0])
+        return ledger
+
+    many, pairwise = fresh(), fresh()
+    many.transfer_many([0, 1, 0], [2, 2, 1], [3.0, 5.0, 2.0], week=1)
+    for s, d, a in [(0, 2, 3.0), (1, 2, 5.0), (0, 1, 2.0)]:
+        pairwise.transfer(s, d, a, week=1)
+    np.testing.assert_allclose(many.balances, pairwise.balances)
+    assert abs(many.audit().residual) < 1e-12
+    before = np.array(many.balances)
+    with pytest.raises(ValueError, match="exceeds its balance"):
+        many.transfer_many([0, 0], [1, 2], [4.0, 2.0], week=2)  # 'a' holds 5
+    np.testing.assert_array_equal(many.balances, before)
+    with pytest.raises(ValueError, match="two different accounts"):
+        many.transfer_many([0], [0], [1.0], week=2)
