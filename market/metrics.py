@@ -299,7 +299,14 @@ def welfare_optimum(
         ValueError: On malformed values or a negative / non-finite supply.
     """
     vals = _values_matrix(values)
-    cap = _supply(supply)
+    counts, welfare, _ = _optimum(vals, _supply(supply), divisible)
+    return counts, welfare
+
+
+def _optimum(
+    vals: NDArray[np.float64], cap: float, divisible: bool
+) -> tuple[NDArray[np.float64], float, NDArray[np.float64]]:
+    """Greedy optimum on validated values; also returns the cumulative value table."""
     n, k = vals.shape
     flat = vals.ravel()
     whole = int(min(np.floor(cap), np.count_nonzero(flat)))
@@ -315,9 +322,9 @@ def welfare_optimum(
             best = int(np.argmax(nxt))
             if nxt[best] > 0:
                 counts[best] += remainder
-    rows = np.arange(n)
-    welfare = float(_value_at(vals, _cumulative(vals), rows, counts).sum())
-    return counts, welfare
+    cumulative = _cumulative(vals)
+    welfare = float(_value_at(vals, cumulative, np.arange(n), counts).sum())
+    return counts, welfare, cumulative
 
 
 def allocative_efficiency(
@@ -351,10 +358,10 @@ def allocative_efficiency(
         )
     if divisible is None:
         divisible = bool(np.any(alloc != np.floor(alloc)))
-    _, optimum = welfare_optimum(vals, cap, divisible=divisible)
+    _, optimum, cumulative = _optimum(vals, cap, divisible)
     if optimum == 0:
         return 1.0
-    realised = float(_value_at(vals, _cumulative(vals), np.arange(vals.shape[0]), alloc).sum())
+    realised = float(_value_at(vals, cumulative, np.arange(vals.shape[0]), alloc).sum())
     return min(realised / optimum, 1.0)
 
 
