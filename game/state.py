@@ -71,9 +71,8 @@ def team_names(n_research: int, n_product: int) -> list[str]:
     """
 
     def pick(pool: tuple[str, ...] | list[str], n: int) -> list[str]:
-        if n <= len(pool):
-            return list(pool[:n])
-        return [f"{pool[i % len(pool)]}-{i // len(pool) + 1}" for i in range(n)]
+        size = len(pool)
+        return [pool[i % size] + (f"-{i // size + 1}" if i >= size else "") for i in range(n)]
 
     return pick(_RESEARCH_NAMES, n_research) + [f"{p}" for p in pick(_PRODUCT_NAMES, n_product)]
 
