@@ -14,6 +14,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from game.scenario import NegotiationConfig
+from game.state import TeamTable
+from market.negotiation import negotiate_batch
 
 LENDER_RESERVATION_SHARE = 0.25
 
@@ -121,3 +123,59 @@ def tactics(
     beta = cfg.beta * (1.0 + cfg.stress_urgency * stress)
     t_max = np.maximum(1, np.rint(cfg.max_rounds * (1.0 - cfg.stress_urgency * stress)))
     return kappa, beta, t_max.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class Loans:
+    """Agreed loans: who borrows from whom, how many tranches, at what price per tranche."""
+
+    borrower: np.ndarray
+    lender: np.ndarray
+    units: np.ndarray
+    price: np.ndarray
+
+
+def negotiate_loans(
+    table: TeamTable,
+    values: np.ndarray,
+    balances: np.ndarray,
+    ties: sp.csr_matrix,
+    cfg: NegotiationConfig,
+) -> Loans:
+    """Match teams in deficit with lenders and bargain over loans, all pairs at once.
+
+    Reservation prices come from the valuations (:func:`reservation_prices`), tactics
+    from stress (:func:`tactics`); a borrower never agrees to more than its credits
+    pay for. Nothing moves here: the caller transfers the tranches and credits.
+
+    Args:
+        table: The team table (holdings, needs, stress).
+        values: ``(n, k)`` true marginal values of this week's bid book.
+        balances: Credits each team has.
+        ties: Team-to-team tie matrix (neighbours are asked first).
+        cfg: Negotiation settings.
+    """
+    empty = Loans(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    gpus = table.gpus
+    deficit = np.floor(np.maximum(0.0, table.need - gpus))
+    surplus = np.floor(np.maximum(0.0, gpus - table.need))
+    pairs = match_partners(deficit, surplus, ties)
+    if pairs.borrower.size == 0:
+        return empty
+    b, lnd = pairs.borrower, pairs.lender
+    scale = values[:, 0]
+    lender_value = np.where(scale[lnd] > 0, scale[lnd], values.max())
+    b_res, l_res = reservation_prices(scale[b], lender_value, table.stress[b], cfg)
+    units = np.minimum(pairs.units, np.floor(balances[b] / np.maximum(l_res, 1e-9)))
+    ok = units >= 1
+    b, lnd, units, b_res, l_res = b[ok], lnd[ok], units[ok], b_res[ok], l_res[ok]
+    if b.size == 0:
+        return empty
+    kl, bl, tl = tactics(table.stress[lnd], cfg)
+    kb, bb, tb = tactics(table.stress[b], cfg)
+    result = negotiate_batch(l_res, b_res, units, kl, bl, tl, kb, bb, tb)
+    price = np.nan_to_num(result.price, nan=np.inf)
+    affordable = np.floor(balances[b] / np.maximum(price, 1e-9))
+    units = np.where(result.deal, np.minimum(units, affordable), 0.0)
+    done = units >= 1
+    return Loans(b[done], lnd[done], units[done], price[done])

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 
 import market
-from agents.reallocation import fast_track_shares
 from agents.strategies import STRATEGIES
 from agents.teams import ProductTeam, ReallocationGroup, ResearchTeam, TeamAgent
 from game import deals, lifecycle
@@ -31,12 +30,12 @@ from game.explain import Explanation, MarketWeek, explain
 from game.network import OrgNetwork, build_org_network
 from game.params import behaviour_params
 from game.pressure import PressureResult, milestones, pressure, urgency, work
+from game.reallocation import reallocation_week
 from game.recorder import Recorder
 from game.scenario import Scenario
 from game.state import KIND_NAMES, PRODUCT, RESEARCH, TeamTable, team_names
 from game.supply import SupplyChange, supply_step
 from market.metrics import allocative_efficiency, gini, jain
-from market.negotiation import negotiate_batch
 
 BURNOUT_LEVEL = 0.5
 SERVED_SHARE = 0.8
@@ -273,79 +272,32 @@ class ComputeGame(mesa.Model):
         )
 
     def _reallocate(self, week: int) -> None:
-        sc, t, group = self.scenario, self.teams, self.reallocation
-        t.reclaimed = np.zeros(t.n)
-        group.moved_this_week = 0.0
-        if not group.enabled:
-            return
-        teams, amounts = group.due(week)
-        reclaimed = 0.0
-        if teams.size:
-            taken = t.take(teams, amounts)
-            t.reclaimed[teams] = taken
-            reclaimed = float(taken.sum())
-            self._log_reclaims(week, teams, taken)
-        # Fast-track: new projects get the reclaimed tranches, and up to a share of the
-        # free pool, before the auction.
-        fresh = (
-            t.is_research & t.project_active & (t.project_age < sc.reallocation.fast_track_weeks)
+        done = reallocation_week(
+            self.teams, self.reallocation, self.fleet, week, self.scenario.reallocation
         )
-        fresh_idx = np.flatnonzero(fresh)
-        pool = max(0.0, self.fleet - float(t.leases.sum()))
-        available = reclaimed + sc.reallocation.pool_share * max(0.0, pool - reclaimed)
-        if available >= 1 and fresh_idx.size:
-            give = fast_track_shares(t.need[fresh_idx] - t.gpus[fresh_idx], available)
-            got = give > 0
-            t.give(fresh_idx[got], give[got])
-            self.events.add_many(
-                week,
-                "fast_track",
-                "{team} was fast-tracked {units:.0f} tranches",
-                self._names(fresh_idx[got]),
-                units=give[got],
-            )
-            group.moved_this_week = float(give.sum())
-        # Announce the next reclaims: winding-down or idle projects with a surplus.
-        progress = t.project_age / np.maximum(t.project_duration, 1)
-        reclaimable = t.is_research & (~t.project_active | (progress >= lifecycle.WIND_DOWN_START))
-        reclaimable |= t.gpus > 2 * sc.reallocation.surplus_threshold * np.maximum(t.need, 1e-9)
-        teams, amounts = group.plan(
-            week,
-            t.gpus,
-            t.need,
-            reclaimable,
-            per_move=sc.reallocation.tranches_per_move,
-            surplus_threshold=sc.reallocation.surplus_threshold,
-        )
-        if group.notice_weeks == 0 and teams.size:
-            self._reallocate_now(week)
-            return
-        self.events.add_many(
-            week,
-            "reclaim_notice",
-            "reallocation gave {team} notice: {units:.0f} tranches in {notice} week(s)",
-            self._names(teams),
-            units=amounts,
-            notice=np.full(teams.size, group.notice_weeks),
-        )
-
-    def _reallocate_now(self, week: int) -> None:
-        """With no notice period, announced reclaims happen in the same week."""
-        t, group = self.teams, self.reallocation
-        teams, amounts = group.due(week)
-        taken = t.take(teams, amounts)
-        t.reclaimed[teams] += taken
-        self._log_reclaims(week, teams, taken)
-
-    def _log_reclaims(self, week: int, teams: np.ndarray, taken: np.ndarray) -> None:
-        got = taken > 0
+        got = done.reclaimed > 0
         self.events.add_many(
             week,
             "reclaim",
             "{team} lost {units:.0f} tranches to a reclaim; stress {stress:.2f}",
-            self._names(teams[got]),
-            units=taken[got],
-            stress=self.teams.stress[teams[got]],
+            self._names(done.reclaimed_from[got]),
+            units=done.reclaimed[got],
+            stress=self.teams.stress[done.reclaimed_from[got]],
+        )
+        self.events.add_many(
+            week,
+            "fast_track",
+            "{team} was fast-tracked {units:.0f} tranches",
+            self._names(done.fast_tracked),
+            units=done.fast_track_units,
+        )
+        self.events.add_many(
+            week,
+            "reclaim_notice",
+            "reallocation gave {team} notice: {units:.0f} tranches in {notice} week(s)",
+            self._names(done.noticed),
+            units=done.notice_units,
+            notice=np.full(done.noticed.size, self.reallocation.notice_weeks),
         )
 
     def _names(self, idx: np.ndarray) -> list[str]:
@@ -434,38 +386,18 @@ class ComputeGame(mesa.Model):
         return clearing
 
     def _negotiation(self, week: int, book: BidBook) -> int:
-        sc, t = self.scenario, self.teams
+        t = self.teams
         t.deals_in = np.zeros(t.n)
         t.deals_out = np.zeros(t.n)
-        if not sc.negotiation.enabled:
+        if not self.scenario.negotiation.enabled:
             return 0
-        gpus = t.gpus
-        deficit = np.floor(np.maximum(0.0, t.need - gpus))
-        surplus = np.floor(np.maximum(0.0, gpus - t.need))
-        pairs = deals.match_partners(deficit, surplus, self.network.ties)
-        if pairs.borrower.size == 0:
+        loans = deals.negotiate_loans(
+            t, book.values, self.credits.balances, self.network.ties, self.scenario.negotiation
+        )
+        if loans.borrower.size == 0:
             return 0
-        b, lnd = pairs.borrower, pairs.lender
-        scale = book.values[:, 0]
-        lender_value = np.where(scale[lnd] > 0, scale[lnd], book.values.max())
-        b_res, l_res = deals.reservation_prices(scale[b], lender_value, t.stress[b], sc.negotiation)
-        balance = self.credits.balances
-        units = np.minimum(pairs.units, np.floor(balance[b] / np.maximum(l_res, 1e-9)))
-        ok = units >= 1
-        b, lnd, units, b_res, l_res = b[ok], lnd[ok], units[ok], b_res[ok], l_res[ok]
-        if b.size == 0:
-            return 0
-        kl, bl, tl = deals.tactics(t.stress[lnd], sc.negotiation)
-        kb, bb, tb = deals.tactics(t.stress[b], sc.negotiation)
-        result = negotiate_batch(l_res, b_res, units, kl, bl, tl, kb, bb, tb)
-        price = np.nan_to_num(result.price, nan=np.inf)
-        affordable = np.floor(balance[b] / np.maximum(price, 1e-9))
-        units = np.where(result.deal, np.minimum(units, affordable), 0.0)
-        done = units >= 1
-        b, lnd, units, price = b[done], lnd[done], units[done], price[done]
-        if b.size == 0:
-            return 0
-        moved = t.take(lnd, units)
+        b, lnd, price = loans.borrower, loans.lender, loans.price
+        moved = t.take(lnd, loans.units)
         t.give(b, moved)
         self.credits.transfer(b, lnd, moved * price, week)
         t.deals_in[b] = moved

@@ -55,3 +55,34 @@ def test_matching_equals_the_plain_loop_rule(n, seed, density):
     assert pairs.units.tolist() == expected_units
     assert len(set(pairs.lender.tolist())) == len(got)
     assert len(set(pairs.borrower.tolist())) == len(got)
+
+
+def test_negotiated_loans_stay_within_reservations_and_credits():
+    from game import ComputeGame, load_scenario
+    from game.deals import negotiate_loans, reservation_prices
+
+    model = ComputeGame(load_scenario("lab-2025"), rng=3)
+    seen = 0
+    for _ in range(30):
+        model.step()
+        t, book = model.teams, model.last_bids
+        balances = np.array(model.credits.balances)
+        loans = negotiate_loans(
+            t, book.values, balances, model.network.ties, model.scenario.negotiation
+        )
+        if loans.borrower.size == 0:
+            continue
+        seen += loans.borrower.size
+        scale = book.values[:, 0]
+        lender_value = np.where(scale[loans.lender] > 0, scale[loans.lender], book.values.max())
+        b_res, l_res = reservation_prices(
+            scale[loans.borrower],
+            lender_value,
+            t.stress[loans.borrower],
+            model.scenario.negotiation,
+        )
+        assert np.all(loans.price >= l_res - 1e-9) and np.all(loans.price <= b_res + 1e-9)
+        assert np.all(loans.units * loans.price <= balances[loans.borrower] + 1e-9)
+        assert np.all(loans.units >= 1)
+        assert np.all(loans.units <= np.floor(t.gpus[loans.lender] - t.need[loans.lender]) + 1e-9)
+    assert seen > 0
