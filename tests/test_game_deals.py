@@ -61,15 +61,17 @@ def test_negotiated_loans_stay_within_reservations_and_credits():
     from game import ComputeGame, load_scenario
     from game.deals import negotiate_loans, reservation_prices
 
-    model = ComputeGame(load_scenario("lab-2025"), rng=3)
+    from game.scenario import NegotiationConfig
+
+    # Play without negotiation so deficits and surpluses are left for us to bargain over.
+    model = ComputeGame(load_scenario("lab-2025", {"negotiation.enabled": False}), rng=3)
+    cfg = NegotiationConfig()
     seen = 0
     for _ in range(30):
         model.step()
         t, book = model.teams, model.last_bids
         balances = np.array(model.credits.balances)
-        loans = negotiate_loans(
-            t, book.values, balances, model.network.ties, model.scenario.negotiation
-        )
+        loans = negotiate_loans(t, book.values, balances, model.network.ties, cfg)
         if loans.borrower.size == 0:
             continue
         seen += loans.borrower.size
