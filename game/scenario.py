@@ -102,7 +102,7 @@ class MarketConfig(_Section):
         4, ge=1, le=52, description="Weeks a won tranche stays with its team before returning."
     )
     max_units_per_bid: int = Field(
-        12, ge=1, le=200, description="Most tranches one team bids for in one week."
+        8, ge=1, le=200, description="Most tranches one team bids for in one week."
     )
     fill_unsold: bool = Field(
         True,
