@@ -1,0 +1,120 @@
+"""Experimental designs: which factor values each design point gets.
+
+- ``grid``: the cartesian product of every factor's levels, in file order (the last
+  factor varies fastest). A ``{low, high}`` range gives ``steps`` levels (default 3:
+  low, middle, high).
+- ``lhs``: ``samples`` points of a Latin hypercube (``scipy.stats.qmc.LatinHypercube``
+  seeded from the sweep seed).
+- ``sobol``: Saltelli's extension of the Sobol' sequence through SALib
+  (``SALib.sample.sobol.sample``): ``N (2D + 2)`` points with second-order indices,
+  ``N (D + 2)`` without, in the order ``SALib.analyze.sobol.analyze`` expects.
+
+lhs and sobol sample the unit hypercube; each coordinate ``u`` in [0, 1) becomes a
+factor value: a range maps linearly (integer fields get each whole number an equal
+share), a list of levels picks ``levels[floor(u * k)]``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import numpy as np
+
+from experiments.sweep_file import LevelsFactor, RangeFactor, SweepFile
+
+Factor = LevelsFactor | RangeFactor
+Point = dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    """Turn numpy scalars into plain Python values (stable JSON, SQLite and pickles)."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+def factor_levels(factor: Factor) -> list[Any]:
+    """Return the grid levels of a factor (its list, or ``steps`` values across its range)."""
+    if isinstance(factor, LevelsFactor):
+        return list(factor.levels)
+    return factor.grid_levels()
+
+
+def value_from_unit(factor: Factor, u: float) -> Any:
+    """Map a unit coordinate ``u`` in [0, 1) to a value of ``factor``."""
+    u = min(max(float(u), 0.0), math.nextafter(1.0, 0.0))
+    if isinstance(factor, LevelsFactor):
+        k = len(factor.levels)
+        return factor.levels[min(k - 1, math.floor(u * k))]
+    return factor.from_unit(u)
+
+
+def grid_points(factors: dict[str, Factor]) -> list[Point]:
+    """Return the cartesian product of the factors' levels (last factor fastest)."""
+    names = list(factors)
+    levels = [factor_levels(factors[n]) for n in names]
+    return [
+        {n: _plain(v) for n, v in zip(names, combo, strict=True)}
+        for combo in itertools.product(*levels)
+    ]
+
+
+def points_from_unit(factors: dict[str, Factor], unit: np.ndarray) -> list[Point]:
+    """Turn rows of unit-cube coordinates (one column per factor) into design points."""
+    names = list(factors)
+    if unit.ndim != 2 or unit.shape[1] != len(names):
+        raise ValueError(
+            f"unit sample has shape {unit.shape}; allowed: (points, {len(names)}) for {names}"
+        )
+    return [
+        {n: _plain(value_from_unit(factors[n], u)) for n, u in zip(names, row, strict=True)}
+        for row in unit
+    ]
+
+
+def lhs_unit(dimensions: int, samples: int, seed: int) -> np.ndarray:
+    """Return a ``samples x dimensions`` Latin hypercube in [0, 1), seeded by ``seed``."""
+    from scipy.stats import qmc
+
+    return qmc.LatinHypercube(d=dimensions, rng=np.random.default_rng(seed)).random(samples)
+
+
+def sobol_problem(names: list[str]) -> dict[str, Any]:
+    """Return the SALib problem over the unit cube for the factor ``names``."""
+    return {"num_vars": len(names), "names": list(names), "bounds": [[0.0, 1.0]] * len(names)}
+
+
+def sobol_unit(names: list[str], samples: int, seed: int, second_order: bool) -> np.ndarray:
+    """Return Saltelli's sample of the unit cube (SALib), seeded by ``seed``."""
+    from SALib.sample import sobol
+
+    return sobol.sample(
+        sobol_problem(names), samples, calc_second_order=second_order, scramble=True, seed=seed
+    )
+
+
+def sobol_point_count(dimensions: int, samples: int, second_order: bool) -> int:
+    """Points of a Saltelli design: ``N (2D + 2)`` or ``N (D + 2)``."""
+    return samples * (2 * dimensions + 2 if second_order else dimensions + 2)
+
+
+def design_points(spec: SweepFile) -> list[Point]:
+    """Return every design point of a sweep, in a stable order (the point index).
+
+    The same sweep file always gives the same points: lhs and sobol are seeded by the
+    sweep seed.
+    """
+    s = spec.sweep
+    factors = dict(spec.factors)
+    if s.design == "grid":
+        return grid_points(factors)
+    assert s.samples is not None  # guaranteed by validation
+    if s.design == "lhs":
+        return points_from_unit(factors, lhs_unit(len(factors), s.samples, s.seed))
+    return points_from_unit(factors, sobol_unit(list(factors), s.samples, s.seed, s.second_order))

@@ -1,0 +1,304 @@
+"""Sweeps: open a results file from ``crunch sweep`` and explore it.
+
+Shows the sweep, the summary table (mean and 95% CI per factor level), metrics against a
+factor, weekly series with bands, Sobol indices for Sobol designs, and failed runs. The
+page only reads results files (never runs the game); a file that is not a results file
+gives a one-line error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from pathlib import Path
+
+import altair as alt
+import streamlit as st
+
+from experiments.analysis import (
+    Results,
+    factor_groups,
+    load_results,
+    point_table,
+    series_factor,
+    sobol_indices,
+    summary_table,
+    weekly_bands,
+)
+from experiments.metrics import METRICS
+
+PATH_KEY = "sweeps.path"
+UPLOAD_DIR = Path(tempfile.gettempdir()) / "compute-crunch-uploads"
+NONE = "(all runs together)"
+PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
+
+
+@st.cache_data(max_entries=8, show_spinner="Reading the results file…")
+def _load(path: str, stamp: tuple[int, ...]) -> Results:
+    """Read a results file; ``stamp`` (sizes and mtimes) makes a changed file reload."""
+    return load_results(path)
+
+
+def _stamp(path: Path) -> tuple[int, ...]:
+    out: list[int] = []
+    for p in (path, Path(f"{path}-wal")):
+        if p.exists():
+            st_ = p.stat()
+            out += [st_.st_size, st_.st_mtime_ns]
+    return tuple(out)
+
+
+def _save_upload(data: bytes) -> Path:
+    """Keep an uploaded file on disk (SQLite reads files), named by its content hash."""
+    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    path = UPLOAD_DIR / f"{hashlib.sha256(data).hexdigest()[:16]}.db"
+    if not path.exists():
+        path.write_bytes(data)
+    return path
+
+
+def _pick_file() -> Path | None:
+    default = st.query_params.get("db", "")
+    if PATH_KEY not in st.session_state:
+        st.session_state[PATH_KEY] = default
+    left, right = st.columns([3, 2])
+    with left:
+        typed = st.text_input(
+            "Results file",
+            key=PATH_KEY,
+            placeholder="results.db",
+            help="Path of an SQLite results file written by `crunch sweep FILE.toml --out ...`.",
+        )
+    with right:
+        upload = st.file_uploader(
+            "…or upload one",
+            type=["db", "sqlite", "sqlite3"],
+            help="Upload a results file from another machine.",
+        )
+    if upload is not None:
+        return _save_upload(upload.getvalue())
+    if typed.strip():
+        return Path(typed.strip()).expanduser()
+    return None
+
+
+def _label(metric: str) -> str:
+    return metric.replace("_", " ")
+
+
+def _overview(res: Results) -> None:
+    s = res.spec.sweep
+    counts = res.runs["status"].value_counts()
+    ok, failed = int(counts.get("ok", 0)), int(counts.get("failed", 0))
+    planned = int(res.meta.get("planned_runs", "0") or 0)
+    st.subheader(f"Sweep: {res.spec.name}")
+    if s.description:
+        st.caption(s.description)
+    design = s.design + (f" ({s.samples} samples)" if s.samples else "")
+    weeks = f"{s.weeks} weeks" if s.weeks else "the scenario's weeks"
+    st.markdown(
+        f"**{design}** design over {len(res.spec.factors)} factors · scenario "
+        f"`{s.scenario}` · {weeks} · {s.replications} replications · seed {s.seed}"
+    )
+    cols = st.columns(3)
+    cols[0].metric("runs ok", ok)
+    cols[1].metric("runs failed", failed)
+    cols[2].metric("planned", planned or "?")
+    if planned and ok + failed < planned:
+        st.warning(
+            f"Incomplete: {ok + failed} of {planned} runs stored. Run the same "
+            "`crunch sweep` command again to resume."
+        )
+    with st.expander("Sweep file and identity"):
+        st.code(res.meta.get("sweep_toml", ""), language="toml")
+        st.caption(
+            f"hash {res.meta.get('sweep_hash', '')} · code {res.meta.get('code_version', '')} · "
+            f"created {res.meta.get('created', '')}"
+        )
+
+
+def _summary(res: Results) -> None:
+    st.subheader("Summary: mean and 95% confidence interval per factor level")
+    table = summary_table(res.runs, res.spec)
+    if table.empty:
+        st.info("No finished runs yet.")
+        return
+    factor = st.selectbox("Factor", list(res.spec.factors), key="sweeps.summary_factor")
+    sub = table[table["factor"] == factor].drop(columns=["factor"])
+    sub = sub.assign(level=sub["level"].astype(str))
+    st.dataframe(
+        sub,
+        hide_index=True,
+        column_config={
+            "mean": st.column_config.NumberColumn(format="%.4g"),
+            "sd": st.column_config.NumberColumn(format="%.3g"),
+            "ci_low": st.column_config.NumberColumn("95% CI low", format="%.4g"),
+            "ci_high": st.column_config.NumberColumn("95% CI high", format="%.4g"),
+        },
+    )
+    with st.expander("Every design point (means over replicates)"):
+        st.dataframe(point_table(res.runs, res.spec), hide_index=True)
+
+
+def _metric_vs_factor(res: Results) -> None:
+    st.subheader("Metrics against a factor")
+    ok = res.ok_runs
+    metrics = [m for m in res.spec.outputs.metrics if m in ok.columns]
+    if ok.empty or not metrics:
+        st.info("No finished runs yet.")
+        return
+    left, right = st.columns(2)
+    factor = left.selectbox("Factor", list(res.spec.factors), key="sweeps.plot_factor")
+    metric = right.selectbox("Metric", metrics, format_func=_label, key="sweeps.plot_metric")
+    if metric in METRICS:
+        st.caption(METRICS[metric].description)
+    groups = factor_groups(ok, res.spec, factor)
+    order = [str(c) for c in groups.cat.categories]
+    runs = ok[["run_key", metric]].assign(level=groups.astype(str).to_numpy())
+    table = summary_table(ok, res.spec)
+    stats = table[(table["factor"] == factor) & (table["metric"] == metric)]
+    stats = stats.assign(level=stats["level"].astype(str))
+    x = alt.X("level:N", sort=order, title=factor, axis=alt.Axis(labelAngle=-20))
+    y_scale = alt.Scale(zero=False)
+    points = (
+        alt.Chart(runs)
+        .mark_tick(opacity=0.35, color="#8a93a6", thickness=1.5)
+        .encode(
+            x=x,
+            y=alt.Y(f"{metric}:Q", title=_label(metric), scale=y_scale),
+            tooltip=["run_key", alt.Tooltip(f"{metric}:Q", format=".4g")],
+        )
+    )
+    bars = (
+        alt.Chart(stats)
+        .mark_rule(color="#1f77b4", strokeWidth=2.5)
+        .encode(x=x, y=alt.Y("ci_low:Q", scale=y_scale), y2="ci_high:Q")
+    )
+    means = (
+        alt.Chart(stats)
+        .mark_point(filled=True, size=90, color="#1f77b4")
+        .encode(
+            x=x,
+            y=alt.Y("mean:Q", scale=y_scale),
+            tooltip=[
+                "level",
+                "n",
+                alt.Tooltip("mean:Q", format=".4g"),
+                alt.Tooltip("ci_low:Q", format=".4g"),
+                alt.Tooltip("ci_high:Q", format=".4g"),
+            ],
+        )
+    )
+    st.caption("Ticks: single runs; dots and bars: mean and 95% confidence interval.")
+    st.altair_chart((points + bars + means).properties(height=320), width="stretch")
+
+
+def _weekly(res: Results) -> None:
+    st.subheader("Weekly series with 95% bands")
+    if res.weekly.empty:
+        st.info("No weekly series stored.")
+        return
+    metrics = [c for c in res.weekly.columns if c not in ("run_key", "week")]
+    default_by = series_factor(res.spec)
+    options = [NONE, *res.spec.factors]
+    left, right = st.columns(2)
+    metric = left.selectbox("Metric", metrics, format_func=_label, key="sweeps.weekly_metric")
+    by = right.selectbox(
+        "Split by",
+        options,
+        index=options.index(default_by) if default_by in options else 0,
+        key="sweeps.weekly_by",
+    )
+    bands = weekly_bands(
+        res.weekly[["run_key", "week", metric]], res.runs, res.spec, by=None if by == NONE else by
+    )
+    base = alt.Chart(bands).encode(
+        x=alt.X("week:Q", title="week"),
+        color=alt.Color(
+            "group:N",
+            title=None if by == NONE else by,
+            sort=list(dict.fromkeys(bands["group"])),
+            scale=alt.Scale(range=list(PALETTE)),
+        ),
+    )
+    band = base.mark_area(opacity=0.2).encode(y="low:Q", y2="high:Q")
+    line = base.mark_line().encode(
+        y=alt.Y("mean:Q", title=_label(metric), scale=alt.Scale(zero=False)),
+        tooltip=["group", "week", "n", alt.Tooltip("mean:Q", format=".4g")],
+    )
+    st.altair_chart((band + line).properties(height=320), width="stretch")
+
+
+def _sobol(res: Results) -> None:
+    if res.spec.sweep.design != "sobol":
+        return
+    st.subheader("Sobol sensitivity indices")
+    table, notes = sobol_indices(res.runs, res.spec)
+    for note in notes:
+        st.info(note)
+    if table.empty:
+        return
+    long = table.melt(
+        id_vars=["metric", "factor"], value_vars=["S1", "ST"], var_name="index", value_name="value"
+    )
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("factor:N", title=None, axis=alt.Axis(labelLimit=260)),
+            yOffset="index:N",
+            x=alt.X("value:Q", title="index"),
+            color=alt.Color("index:N", title=None, scale=alt.Scale(range=list(PALETTE[:2]))),
+            row=alt.Row("metric:N", title=None),
+            tooltip=["metric", "factor", "index", alt.Tooltip("value:Q", format=".3f")],
+        )
+        .properties(height=26 * len(res.spec.factors), width=420)
+    )
+    st.altair_chart(chart)
+    st.dataframe(table, hide_index=True)
+
+
+def _failures(res: Results) -> None:
+    failed = res.failed_runs
+    if failed.empty:
+        return
+    with st.expander(f"{len(failed)} failed runs (rerun with `crunch sweep ... --retry-failed`)"):
+        last = (
+            failed["error"]
+            .fillna("")
+            .map(lambda e: (e.strip().splitlines() or ["unknown error"])[-1])
+        )
+        st.dataframe(failed[["run_key", "params"]].assign(error=last.to_numpy()), hide_index=True)
+
+
+st.title("Sweeps")
+st.caption(
+    "Open a results file written by `crunch sweep FILE.toml --out results.db` to see its "
+    "summary, plots and sensitivity indices. `crunch report results.db` makes the same "
+    "as a self-contained HTML file."
+)
+chosen = _pick_file()
+if chosen is None:
+    st.info(
+        "Give the path of a results file, e.g. after "
+        "`crunch sweep experiments/mechanisms.toml --out results.db`."
+    )
+else:
+    try:
+        results = _load(str(chosen), _stamp(chosen))
+    except ValueError as err:  # StoreError, SweepError: one line, no traceback
+        st.error(str(err))
+    else:
+        _overview(results)
+        st.download_button(
+            "Download runs (CSV)",
+            data=results.runs.to_csv(index=False),
+            file_name=f"{results.spec.name}-runs.csv",
+            mime="text/csv",
+            on_click="ignore",
+        )
+        _summary(results)
+        _metric_vs_factor(results)
+        _weekly(results)
+        _sobol(results)
+        _failures(results)
