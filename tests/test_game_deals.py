@@ -60,7 +60,6 @@ def test_matching_equals_the_plain_loop_rule(n, seed, density):
 def test_negotiated_loans_stay_within_reservations_and_credits():
     from game import ComputeGame, load_scenario
     from game.deals import negotiate_loans, reservation_prices
-
     from game.scenario import NegotiationConfig
 
     # Play without negotiation so deficits and surpluses are left for us to bargain over.
