@@ -60,7 +60,11 @@ def books(draw, *, distinct: bool = False, extras: bool = True) -> dict:
     if extras and not distinct and draw(st.booleans()):
         budgets = np.array(
             draw(
-                st.lists(st.one_of(st.floats(0.0, 200.0), st.just(np.inf)), min_size=n, max_size=n)
+                st.lists(
+                    st.one_of(st.floats(0.0, 200.0, allow_subnormal=False), st.just(np.inf)),
+                    min_size=n,
+                    max_size=n,
+                )
             )
         )
     weights = None
