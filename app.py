@@ -1,0 +1,38 @@
+"""Compute Crunch — the Streamlit app. Start it with ``make app`` (or ``crunch app``).
+
+This file only wires the navigation; the pages live in ``ui/pages/``.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="Compute Crunch", page_icon=":material/memory:", layout="wide")
+
+pages = [
+    st.Page(
+        "ui/pages/explore.py",
+        title="Explore",
+        icon=":material/play_circle:",
+        default=True,
+        help="Pick a scenario, change the rules, play the lab week by week and see why.",
+    ),
+    st.Page(
+        "ui/pages/compare.py",
+        title="Compare",
+        icon=":material/compare_arrows:",
+        help="Two rule sets on the same seeds: differences with confidence intervals.",
+    ),
+    st.Page(
+        "ui/pages/learn.py",
+        title="Learn",
+        icon=":material/school:",
+        help="The mechanisms and behaviour models in plain words, and a classroom plan.",
+    ),
+    st.Page(
+        "ui/pages/sweeps.py",
+        title="Sweeps",
+        icon=":material/grid_view:",
+        help="Open a sweep's results file: summaries, plots and Sobol indices.",
+    ),
+]
+
+st.navigation(pages, position="top").run()

@@ -1,0 +1,165 @@
+"""Compare page (AppTest): defaults from Explore, runs with CRN, intervals, cached runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from game import Scenario, ScenarioError
+from game.compare import METRICS
+from game.model import ComputeGame
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+COMPARE = "ui/pages/compare.py"
+
+
+@pytest.fixture
+def at():
+    st.cache_data.clear()
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.switch_page(COMPARE).run()
+    assert not app.exception
+    return app
+
+
+def small(app: AppTest, seeds: int = 2, weeks: int = 4) -> None:
+    app.number_input(key="cmp.seeds").set_value(seeds)
+    app.number_input(key="cmp.weeks").set_value(weeks)
+
+
+def run_compare(app: AppTest) -> AppTest:
+    return app.button(key="compare_run").click().run()
+
+
+def test_defaults_start_from_the_explore_scenario_with_b_a_committee(at):
+    assert at.title[0].value == "Compare"
+    assert at.selectbox(key="cmp.A.mechanism").value == "uniform_price"
+    assert at.selectbox(key="cmp.B.mechanism").value == "committee"
+    assert at.selectbox(key="cmp.A.mode").value == "single_market"
+    assert at.slider(key="cmp.B.research_share").value == 0.62
+    assert at.toggle(key="cmp.A.reallocation").value is True
+    assert at.number_input(key="cmp.seeds").value == 5
+    assert at.number_input(key="cmp.weeks").value == 52
+    assert any("press **Compare**" in i.value for i in at.info)
+    assert not at.dataframe
+
+
+def test_compare_plays_both_rule_sets_and_shows_differences_with_intervals(at):
+    small(at)
+    run_compare(at)
+    assert not at.exception and not at.error
+    assert at.progress[0].value == 100
+    table = at.dataframe[0].value
+    assert list(table.columns) == [
+        "metric",
+        "A",
+        "B",
+        "B − A",
+        "95% CI low",
+        "95% CI high",
+        "verdict",
+    ]
+    assert len(table) == len(METRICS)
+    row = table[table["metric"] == METRICS["jain"].label].iloc[0]
+    assert row["B − A"] == pytest.approx(row["B"] - row["A"])
+    assert row["95% CI low"] <= row["B − A"] <= row["95% CI high"]
+    result = at.session_state["compare_result"]["result"]
+    assert len(result.points) == 4 and set(result.points["rule_set"]) == {"A", "B"}
+    assert len(at.get("vega_lite_chart")) == 2  # the scatter and the time series
+    described = next(m.value for m in at.markdown if m.value.startswith("**A:**"))
+    assert "Uniform price" in described and "Leadership committee" in described
+
+
+def test_changed_rule_sets_are_the_ones_played(at):
+    small(at, seeds=2, weeks=3)
+    at.selectbox(key="cmp.B.mechanism").select("vickrey")
+    at.selectbox(key="cmp.B.mode").select("split")
+    at.slider(key="cmp.B.research_share").set_value(0.5)
+    at.toggle(key="cmp.A.reallocation").set_value(False)
+    run_compare(at)
+    assert not at.exception
+    stored = at.session_state["compare_result"]
+    assert stored["a"].endswith("reallocation off")
+    assert "Vickrey (VCG) · split · 50% research" in stored["b"]
+
+
+def test_same_rules_on_both_sides_give_no_difference(at):
+    small(at, seeds=3, weeks=3)
+    at.selectbox(key="cmp.B.mechanism").select("uniform_price")
+    run_compare(at)
+    table = at.dataframe[0].value
+    assert (table["B − A"].dropna() == 0).all()
+    assert set(table["verdict"]) <= {"no clear difference", "no value"}
+
+
+def test_a_second_compare_with_the_same_rules_reuses_the_finished_runs(at, monkeypatch):
+    small(at)
+    run_compare(at)
+    first = at.dataframe[0].value
+    runs = []
+    original = ComputeGame.run
+
+    def counting(self, *args, **kwargs):
+        runs.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ComputeGame, "run", counting)
+    run_compare(at)
+    assert runs == []
+    assert at.dataframe[0].value.equals(first)
+    at.selectbox(key="cmp.B.mechanism").select("lottery")
+    run_compare(at)
+    assert len(runs) == 2  # only B's two seeds are new
+
+
+def test_a_value_outside_a_widget_range_never_reaches_the_game(at):
+    small(at)
+    at.session_state["cmp.B.research_share"] = 1.5  # a client ignoring the slider's range
+    run_compare(at)
+    assert not at.exception
+    b = at.session_state["compare_result"]["b"]
+    share = int(b.split(" · ")[2].split("%")[0])
+    assert 0 <= share <= 100
+
+
+def test_a_refused_rule_set_shows_an_error_under_it_and_the_page_keeps_working(at, monkeypatch):
+    original = Scenario.with_overrides
+
+    def refuse_lottery(self, overrides):
+        if overrides.get("market.mechanism") == "lottery":
+            raise ScenarioError("market.mechanism = 'lottery' is not allowed here")
+        return original(self, overrides)
+
+    monkeypatch.setattr(Scenario, "with_overrides", refuse_lottery)
+    small(at)
+    at.selectbox(key="cmp.B.mechanism").select("lottery")
+    run_compare(at)
+    assert not at.exception
+    assert "compare_result" not in at.session_state
+    column_b = at.columns[1]
+    assert len(column_b.error) == 1
+    assert "Rule set B not valid" in column_b.error[0].value
+    assert not at.columns[0].error
+    at.selectbox(key="cmp.B.mechanism").select("vickrey")
+    run_compare(at)
+    assert not at.error and "compare_result" in at.session_state
+
+
+def test_compare_follows_the_scenario_applied_in_explore(at):
+    at.switch_page("ui/pages/explore.py").run()
+    at.selectbox(key="preset_pick").select("classroom").run()
+    at.switch_page(COMPARE).run()
+    assert not at.exception
+    assert at.number_input(key="cmp.weeks").value == 20
+    assert "classroom" in at.caption[0].value
+
+
+def test_downloads_offer_the_summary_and_per_seed_tables(at):
+    small(at)
+    run_compare(at)
+    labels = {b.proto.label for b in at.get("download_button")}
+    assert labels == {"summary.csv", "per-seed.csv"}

@@ -1,0 +1,344 @@
+"""The Explore page's parts: controls, KPI row, tabs, and the live view that plays.
+
+The page script (``ui/pages/explore.py``) only puts these together, so the script
+Streamlit compiles on every run stays small; everything here reads the live model
+through :mod:`ui.state` and so does no model work unless the model advanced.
+"""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from ui import charts, network_view, state, team_detail
+
+TABS = ["Market", "Pressure", "Output & fairness", "Network & teams", "Events", "Downloads"]
+NETWORK_KEY = "org_network"
+RUN_REQUESTED = "run_requested"
+
+
+# ---------------------------------------------------------------------------- callbacks
+def _on_run() -> None:
+    st.session_state[state.PLAYING] = False
+    st.session_state[RUN_REQUESTED] = True
+
+
+def _on_step() -> None:
+    st.session_state[state.PLAYING] = False
+    state.step(1)
+
+
+def _on_play() -> None:
+    ss = st.session_state
+    if ss.get(state.PLAYING):
+        ss[state.PLAYING] = False
+        return
+    if state.weeks_left() == 0:
+        state.reset_model()
+    ss[state.PLAYING] = True
+    state.step(1)
+    ss[state.LAST_TICK] = time.monotonic()
+
+
+def _on_reset() -> None:
+    state.reset_model()
+    st.session_state[state.NOTICE] = "Back to week 0: same rules, same seed."
+
+
+def _on_seed() -> None:
+    st.session_state[state.SEED] = int(st.session_state["seed_input"])
+    state.reset_model()
+    st.session_state[state.NOTICE] = f"Seed {st.session_state[state.SEED]}: a new game at week 0."
+
+
+def _on_network_select() -> None:
+    model = state.live_model()
+    names = list(model.network.graph.nodes)  # the option lists nodes in graph order
+    event = st.session_state.get(NETWORK_KEY)
+    selection = getattr(event, "selection", None) if event is not None else None
+    team = network_view.team_from_selection(selection, names, model.teams.names)
+    if team is not None:
+        st.session_state[state.TEAM] = team
+
+
+def header_and_controls() -> None:
+    """Title, the Run/Step/Play/Reset/seed/speed controls, and a requested run's progress."""
+    sc = state.scenario()
+    state.live_model()  # built here, on first use, never at import
+    st.title("Explore", anchor=False)
+    st.caption(
+        "Change the rules on the left, then play the lab week by week. "
+        "Click a team in the network to see why it got what it got."
+    )
+    # The controls are drawn after a requested run, so they show the week it ends on.
+    controls = st.container(horizontal=True, vertical_alignment="bottom", key="controls")
+    if st.session_state.pop(RUN_REQUESTED, False):
+        bar = st.progress(0.0, text="Playing…")
+        played = state.run_to_horizon(
+            progress=lambda done, total: bar.progress(done / total, text=f"Week {done} of {total}")
+        )
+        week = state.live_model().week
+        bar.progress(1.0, text=f"Played {played} weeks — week {week} of {sc.weeks}.")
+
+    at_end = state.live_model().week >= sc.weeks
+    playing = bool(st.session_state.get(state.PLAYING))
+    if "seed_input" not in st.session_state:
+        st.session_state["seed_input"] = state.seed()
+    with controls:
+        st.button(
+            f"Run to week {sc.weeks}",
+            icon=":material/fast_forward:",
+            type="primary",
+            on_click=_on_run,
+            key="run",
+            help="Play every remaining week (from week 0 again if the game is over).",
+        )
+        st.button(
+            "Step",
+            icon=":material/skip_next:",
+            on_click=_on_step,
+            disabled=at_end,
+            key="step",
+            help="Play one week.",
+        )
+        st.button(
+            "Pause" if playing else "Play",
+            icon=":material/pause:" if playing else ":material/play_arrow:",
+            on_click=_on_play,
+            key="play",
+            help="Play week after week, animated; press again to pause.",
+        )
+        st.button(
+            "Reset",
+            icon=":material/restart_alt:",
+            on_click=_on_reset,
+            key="reset",
+            help="Back to week 0 with the same rules and seed.",
+        )
+        st.number_input(
+            "Seed",
+            min_value=0,
+            max_value=2**31 - 1,
+            step=1,
+            key="seed_input",
+            on_change=_on_seed,
+            width=130,
+            help="Same rules + same seed = the same game, week for week.",
+        )
+        st.segmented_control(
+            "Speed",
+            list(state.PLAY_INTERVALS),
+            default="normal",
+            key="play_speed",
+            required=True,
+            help="Weeks per second while playing: slow ≈ 0.7, normal ≈ 1.2, fast ≈ 2.5.",
+        )
+
+    notice = st.session_state.pop(state.NOTICE, None)
+    if notice:
+        st.toast(notice, icon=":material/info:")
+
+
+def _kpi_row(view: state.ModelView) -> None:
+    with st.container(horizontal=True, key="kpis"):
+        for k in view.kpis:
+            st.metric(
+                k.label,
+                k.value,
+                delta=k.delta,
+                delta_color=k.delta_color,
+                help=k.help,
+                border=True,
+            )
+
+
+def _need_weeks(view: state.ModelView) -> bool:
+    if view.weeks.empty:
+        st.info("No week played yet: press **Step**, **Play** or **Run**.", icon=":material/info:")
+        return False
+    return True
+
+
+def _market_tab(view: state.ModelView, gpt: int) -> None:
+    if not _need_weeks(view):
+        return
+    state.show_chart(
+        "gpus",
+        lambda: charts.gpus_by_team(view.teams, gpus_per_tranche=gpt),
+        "GPUs held by each team, week by week",
+    )
+    if view.weeks["price"].notna().any():
+        state.show_chart(
+            "price", lambda: charts.clearing_price(view.weeks), "Clearing price per week"
+        )
+    else:
+        st.info(
+            "No clearing price: this rule hands out tranches without money.",
+            icon=":material/info:",
+        )
+
+
+def _pressure_tab(view: state.ModelView) -> None:
+    if not _need_weeks(view):
+        return
+    state.show_chart(
+        "heatmap", lambda: charts.stress_heatmap(view.teams), "Stress by team and week"
+    )
+
+
+def _output_tab(view: state.ModelView) -> None:
+    if not _need_weeks(view):
+        return
+    left, right = st.columns(2)
+    with left:
+        state.show_chart(
+            "output", lambda: charts.output_by_division(view.weeks), "Output by division per week"
+        )
+    with right:
+        state.show_chart(
+            "fairness",
+            lambda: charts.fairness_efficiency(view.weeks),
+            "Efficiency, Jain fairness and utilisation per week",
+        )
+
+
+def _network_tab(view: state.ModelView) -> None:
+    model = state.live_model()
+    names = model.teams.names
+    if st.session_state.get(state.TEAM) not in names:
+        st.session_state[state.TEAM] = names[0]
+    team = st.session_state[state.TEAM]
+    positions = state.model_memo("layout", lambda: network_view.layout(model.network.graph))
+    gpt = model.scenario.supply.gpus_per_tranche
+    option = state.memo(
+        ("network", team),
+        lambda: network_view.network_option(
+            model.network.graph,
+            positions,
+            dict(zip(names, model.teams.gpus.tolist(), strict=True)),
+            dict(zip(names, model.teams.stress.tolist(), strict=True)),
+            selected=team,
+            gpus_per_tranche=gpt,
+        ),
+    )
+    network_view.show_network(option, key=NETWORK_KEY, on_select=_on_network_select)
+    st.caption(
+        "Size: GPUs held. Colour: stress, pale yellow (calm) → dark red, as in the heat map. "
+        "Solid lines: reporting lines; dashed: ties between teams (stress spreads and loans "
+        "happen along them)."
+    )
+    st.selectbox(
+        "Team",
+        names,
+        key=state.TEAM,
+        help="Or click a team in the network.",
+    )
+    team_detail.show_team_detail(st.session_state[state.TEAM])
+
+
+def _events_tab(view: state.ModelView) -> None:
+    events = view.events
+    if events.empty:
+        st.info("Nothing has happened yet.", icon=":material/info:")
+        return
+    kinds = sorted(events["kind"].unique())
+    chosen = st.pills(
+        "Show",
+        kinds,
+        selection_mode="multi",
+        default=kinds,
+        key="event_kinds",
+    )
+    shown = events[events["kind"].isin(chosen or [])]
+    st.caption(f"{len(shown)} of {len(events)} events, latest first.")
+    st.dataframe(
+        shown,
+        hide_index=True,
+        height=420,
+        column_config={
+            "week": st.column_config.NumberColumn("week", width="small"),
+            "kind": st.column_config.TextColumn("kind", width="small"),
+            "team": st.column_config.TextColumn("team", width="small"),
+            "text": st.column_config.TextColumn("what happened", width="large"),
+        },
+        alt="Event feed, latest first",
+    )
+
+
+def _downloads_tab(view: state.ModelView) -> None:
+    sc_now = state.scenario()
+    stem = f"{sc_now.name}-seed{state.seed()}-week{state.live_model().week}"
+    weeks, teams, events = view.weeks, view.teams, view.events.iloc[::-1]
+    with st.container(horizontal=True):
+        st.download_button(
+            "weeks.csv",
+            data=lambda: state.csv_bytes(weeks),
+            file_name=f"{stem}-weeks.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            key="download_weeks",
+        )
+        st.download_button(
+            "teams.csv",
+            data=lambda: state.csv_bytes(teams),
+            file_name=f"{stem}-teams.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            key="download_teams",
+        )
+        st.download_button(
+            "events.csv",
+            data=lambda: state.csv_bytes(events),
+            file_name=f"{stem}-events.csv",
+            mime="text/csv",
+            on_click="ignore",
+            icon=":material/download:",
+            key="download_events",
+        )
+        st.download_button(
+            "scenario.toml",
+            data=sc_now.to_toml,
+            file_name=f"{sc_now.name}.toml",
+            mime="application/toml",
+            on_click="ignore",
+            icon=":material/download:",
+            key="download_scenario",
+        )
+    st.caption(
+        "The same tables `crunch run --out` writes; the TOML reproduces this game with "
+        f"`crunch run --scenario {sc_now.name}.toml --seed {state.seed()}`."
+    )
+    if not weeks.empty:
+        st.dataframe(weeks, hide_index=True, height=300, alt="Weeks table")
+
+
+def live_view() -> None:
+    """KPIs, charts, network and team detail; advances one week per tick while playing."""
+    ticked = state.play_tick()
+    if ticked and not st.session_state.get(state.PLAYING):
+        st.rerun()  # reached the horizon: a full rerun stops the timer and resets the buttons
+    model = state.live_model()
+    view = state.current_view()
+    sc_now = state.scenario()
+    status = "playing" if st.session_state.get(state.PLAYING) else "paused"
+    if model.week >= sc_now.weeks:
+        status = "game over"
+    st.markdown(f"**Week {model.week} of {sc_now.weeks}** · {status}")
+    _kpi_row(view)
+    tabs = st.tabs(TABS, key="explore_tab", on_change="rerun")
+    gpt = sc_now.supply.gpus_per_tranche
+    bodies = [
+        lambda: _market_tab(view, gpt),
+        lambda: _pressure_tab(view),
+        lambda: _output_tab(view),
+        lambda: _network_tab(view),
+        lambda: _events_tab(view),
+        lambda: _downloads_tab(view),
+    ]
+    for tab, body in zip(tabs, bodies, strict=True):
+        if tab.open:
+            with tab:
+                body()
