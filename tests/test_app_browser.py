@@ -160,8 +160,8 @@ def shot(pg, name: str) -> None:
 
 
 def week_shown(pg) -> int:
-    text = pg.get_by_text(re.compile(r"Week \d+ of \d+")).first.inner_text()
-    return int(re.search(r"Week (\d+)", text).group(1))
+    text = pg.get_by_text(re.compile(r"\d+ of \d+ weeks played")).first.inner_text()
+    return int(re.search(r"(\d+) of", text).group(1))
 
 
 def kpi(pg, label: str) -> str:
@@ -173,13 +173,13 @@ def test_a_new_user_plays_inspects_switches_rules_and_compares(page):
     pg = page
     expect = sync_api.expect
     expect(pg.get_by_role("heading", name="Explore")).to_be_visible()
-    expect(pg.get_by_text("Week 0 of 52", exact=True)).to_be_visible()
+    expect(pg.get_by_text("0 of 52 weeks played", exact=True)).to_be_visible()
     shot(pg, "01-start")
 
     # Step one week, then play a few more.
     pg.get_by_role("button", name="Step").click()
     settle(pg)
-    expect(pg.get_by_text("Week 1 of 52", exact=True)).to_be_visible()
+    expect(pg.get_by_text("1 of 52 weeks played", exact=True)).to_be_visible()
     pg.get_by_role("button", name="Play").click()
     settle(pg)
     deadline = time.monotonic() + 30
@@ -225,18 +225,18 @@ def test_a_new_user_plays_inspects_switches_rules_and_compares(page):
     shot(pg, "04-downloads")
 
     # Play the default to the end, then switch the allocation rule and see the difference.
-    pg.get_by_role("button", name="Run to week 52").click()
+    pg.get_by_role("button", name="Run all 52 weeks").click()
     settle(pg)
-    expect(pg.get_by_text("Week 52 of 52", exact=True)).to_be_visible()
+    expect(pg.get_by_text("52 of 52 weeks played", exact=True)).to_be_visible()
     market_efficiency = kpi(pg, "Efficiency")
     pg.get_by_role("combobox", name="Allocation rule").click()
     pg.get_by_role("option", name="Leadership committee").click()
     pg.get_by_role("button", name="Apply rules").click()
     settle(pg)
-    expect(pg.get_by_text("Week 0 of 52", exact=True)).to_be_visible()
-    pg.get_by_role("button", name="Run to week 52").click()
+    expect(pg.get_by_text("0 of 52 weeks played", exact=True)).to_be_visible()
+    pg.get_by_role("button", name="Run all 52 weeks").click()
     settle(pg)
-    expect(pg.get_by_text("Week 52 of 52", exact=True)).to_be_visible()
+    expect(pg.get_by_text("52 of 52 weeks played", exact=True)).to_be_visible()
     pg.get_by_role("tab", name="Market").click()
     settle(pg)
     expect(pg.get_by_text("No clearing price")).to_be_visible()
@@ -254,7 +254,7 @@ def test_a_new_user_plays_inspects_switches_rules_and_compares(page):
     settle(pg, 800)
     expect(pg.get_by_text("2 seeds × 8 weeks each.")).to_be_visible()
     # A starts as the Explore rules (now the committee), B as the market.
-    expect(pg.get_by_text(re.compile(r"Leadership committee · single market"))).to_be_visible()
-    expect(pg.get_by_text(re.compile(r"Uniform price · single market"))).to_be_visible()
+    expect(pg.get_by_text(re.compile(r"Leadership committee · one market"))).to_be_visible()
+    expect(pg.get_by_text(re.compile(r"Uniform price · one market"))).to_be_visible()
     expect(pg.get_by_text("Fairness and efficiency, one dot per seed")).to_be_attached()
     shot(pg, "06-compare")

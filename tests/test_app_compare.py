@@ -84,7 +84,7 @@ def test_changed_rule_sets_are_the_ones_played(at):
     assert not at.exception
     stored = at.session_state["compare_result"]
     assert stored["a"].endswith("reallocation off")
-    assert "Vickrey (VCG) · split · 50% research" in stored["b"]
+    assert "Vickrey (VCG) · split by division · 50% research" in stored["b"]
 
 
 def test_same_rules_on_both_sides_give_no_difference(at):

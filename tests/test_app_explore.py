@@ -98,7 +98,7 @@ def test_step_plays_one_week_and_kpis_show_change_since_last_week(at):
     jain = next(m for m in at.metric if m.label == "Fairness (Jain)")
     assert jain.value == f"{weeks['jain'].iloc[-1]:.3f}"
     assert jain.proto.delta == f"{weeks['jain'].iloc[-1] - weeks['jain'].iloc[-2]:+.3f}"
-    assert "**Week 2 of 52**" in at.markdown[0].value
+    assert "**2 of 52 weeks played**" in at.markdown[0].value
 
 
 def test_run_plays_the_whole_horizon_with_a_progress_bar(at):
@@ -285,7 +285,7 @@ def test_preset_picker_loads_the_preset_and_shows_its_rules(at):
     assert model_of(at).week == 0 and model_of(at).teams.n == 8
     assert at.number_input(key="rules.lab.research_teams").value == 5
     assert at.number_input(key="rules.weeks").value == 20
-    assert "**Week 0 of 20**" in at.markdown[0].value
+    assert "**0 of 20 weeks played**" in at.markdown[0].value
 
 
 def test_uploading_a_scenario_toml_loads_it(at):

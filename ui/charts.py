@@ -28,7 +28,12 @@ OTHER = "other teams"
 def week_x(frame: pd.DataFrame, title: str = "week") -> alt.X:
     """A quantitative week axis spanning exactly the weeks played."""
     last = int(frame["week"].max()) if len(frame) else 1
-    return alt.X("week:Q", title=title, scale=alt.Scale(domain=[0, max(1, last)], nice=False))
+    return alt.X(
+        "week:Q",
+        title=title,
+        scale=alt.Scale(domain=[0, max(1, last)], nice=False),
+        axis=alt.Axis(format="d", tickMinStep=1),
+    )
 
 
 def _ramp(start: tuple[int, int, int], end: tuple[int, int, int], n: int) -> list[str]:

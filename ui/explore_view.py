@@ -76,10 +76,12 @@ def header_and_controls() -> None:
     if st.session_state.pop(RUN_REQUESTED, False):
         bar = st.progress(0.0, text="Playing…")
         played = state.run_to_horizon(
-            progress=lambda done, total: bar.progress(done / total, text=f"Week {done} of {total}")
+            progress=lambda done, total: bar.progress(
+                done / total, text=f"{done} of {total} weeks played"
+            )
         )
         week = state.live_model().week
-        bar.progress(1.0, text=f"Played {played} weeks — week {week} of {sc.weeks}.")
+        bar.progress(1.0, text=f"Played {played} weeks: {week} of {sc.weeks} done.")
 
     at_end = state.live_model().week >= sc.weeks
     playing = bool(st.session_state.get(state.PLAYING))
@@ -87,7 +89,7 @@ def header_and_controls() -> None:
         st.session_state["seed_input"] = state.seed()
     with controls:
         st.button(
-            f"Run to week {sc.weeks}",
+            f"Run all {sc.weeks} weeks",
             icon=":material/fast_forward:",
             type="primary",
             on_click=_on_run,
@@ -326,7 +328,7 @@ def live_view() -> None:
     status = "playing" if st.session_state.get(state.PLAYING) else "paused"
     if model.week >= sc_now.weeks:
         status = "game over"
-    st.markdown(f"**Week {model.week} of {sc_now.weeks}** · {status}")
+    st.markdown(f"**{model.week} of {sc_now.weeks} weeks played** · {status}")
     _kpi_row(view)
     tabs = st.tabs(TABS, key="explore_tab", on_change="rerun")
     gpt = sc_now.supply.gpus_per_tranche

@@ -49,9 +49,28 @@ MECHANISM_LABELS = {
 }
 
 
+CHOICE_LABELS = {
+    "single_market": "One market",
+    "split": "Split by division",
+    "committee": "Leadership committee",
+    "bosse_treur": "Bosse–Treur (ASCRIBE)",
+    "sisa": "SISa (Hill et al.)",
+    "none": "None",
+    "inverted_u": "Inverted U (Yerkes–Dodson)",
+    "monotone": "Monotone decreasing",
+    "cobb_douglas": "Cobb–Douglas",
+    "ces": "CES",
+}
+
+
 def mechanism_label(name: str) -> str:
     """Readable name of an allocation rule."""
     return MECHANISM_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+def choice_label(value: str) -> str:
+    """Readable name of a scenario choice such as a governance mode."""
+    return CHOICE_LABELS.get(value, value.replace("_", " ").capitalize())
 
 
 Kind = Literal["select", "int", "float", "slider", "toggle", "mix", "events"]
@@ -456,7 +475,7 @@ def _number(f: RuleField, info: FieldInfo) -> Any:
 def _widget(f: RuleField, sc: Scenario) -> Any:
     wk = widget_key(f.key)
     if f.kind == "select":
-        fmt = mechanism_label if f.key == "market.mechanism" else str
+        fmt = mechanism_label if f.key == "market.mechanism" else choice_label
         return st.selectbox(
             f.label,
             options(f.key),

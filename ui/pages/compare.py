@@ -12,7 +12,7 @@ from game import Scenario
 from game.compare import METRICS, ComparisonResult, compare
 from game.scenario import GovernanceConfig
 from ui import charts, state
-from ui.rules_editor import help_text, mechanism_label
+from ui.rules_editor import choice_label, help_text, mechanism_label
 
 RESULT = "compare_result"
 BASE = "compare_base"
@@ -73,7 +73,7 @@ def describe(sc: Scenario) -> str:
     realloc = "reallocation on" if sc.reallocation.enabled else "reallocation off"
     return (
         f"{mechanism_label(market.resolve_mechanism(sc.market.mechanism))} · "
-        f"{sc.governance.mode.replace('_', ' ')} · "
+        f"{choice_label(sc.governance.mode).lower()} · "
         f"{sc.governance.research_share:.0%} research · {realloc}"
     )
 
@@ -107,6 +107,7 @@ def _rule_set_inputs(side: str, base: Scenario) -> None:
     st.selectbox(
         "Governance",
         MODES,
+        format_func=choice_label,
         key=f"cmp.{side}.mode",
         persist_state="session",
         help=help_text("governance.mode"),
