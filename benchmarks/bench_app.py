@@ -1,12 +1,17 @@
-"""App responsiveness, measured side by side in one run via Streamlit's AppTest.
+"""App responsiveness, measured side by side in one run.
 
-1. Rerun of the Explore page when the model does not change (a widget interaction that
-   plays no week) against the rerun of an empty Streamlit page. Target: ≤ 2×.
-2. Step on the default scenario: the model's ``step()`` alone and the whole Step click
+1. Server side, via Streamlit's AppTest: a rerun of the Explore page when the model does
+   not change (a widget interaction that plays no week) against the rerun of an empty
+   Streamlit page. Target: ≤ 2×.
+2. In a real browser (the system Chromium driven by Playwright against ``streamlit run``):
+   from a click to the browser having handled the last websocket message of the run it
+   started, for an empty page with one widget, the same widget on Explore (a full rerun)
+   and a tab switch on Explore (a fragment rerun). Skipped, with the reason, when no
+   Chromium is installed.
+3. Step on the default scenario: the model's ``step()`` alone and the whole Step click
    (step, derive the week's frames, rebuild the charts, render). Target: ≤ 400 ms.
 
-AppTest runs the scripts in-process (no browser, no websocket), so these are the
-server-side costs a user waits for. Prints PASS/MISS per target; never fails on a miss.
+Prints PASS/MISS per target; never fails on a miss.
 
 Run: ``.venv/bin/python benchmarks/bench_app.py``
 """
@@ -15,13 +20,17 @@ from __future__ import annotations
 
 import logging
 import statistics
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.testing.v1 import AppTest
 
 from game import DEFAULT_PRESET, ComputeGame, load_scenario
+from ui.serve import CHROMIUM_ARGS, IDLE_SELECTOR, find_chromium, serving
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 REPEATS = 25
@@ -42,6 +51,111 @@ def median_ms(fn: Callable[[], object], repeats: int = REPEATS) -> float:
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
+
+
+# --------------------------------------------------------------------------- browser
+BROWSER_REPEATS = 12
+# The empty page of the browser comparison: one widget, the same one Explore has.
+EMPTY_WITH_WIDGET = (
+    "import streamlit as st\n"
+    'st.segmented_control("Speed", ["slow", "normal", "fast"], default="normal",'
+    ' key="play_speed", required=True)\n'
+)
+# Records, in the page's own clock, every click and every websocket message handled.
+RECORDER = """
+(() => {
+  window.__bench = {clicks: [], recvs: []};
+  const Native = window.WebSocket;
+  class Recording extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", () => window.__bench.recvs.push(performance.now()));
+    }
+  }
+  window.WebSocket = Recording;
+  document.addEventListener(
+    "click", () => window.__bench.clicks.push(performance.now()), {capture: true});
+})();
+"""
+QUIET_MS = 150  # no message for this long after the run's last one: the run is over
+
+
+def _script_finished(payload: bytes | str) -> bool:
+    if isinstance(payload, str):
+        return False
+    msg = ForwardMsg()
+    msg.ParseFromString(payload)
+    return msg.WhichOneof("type") == "script_finished"
+
+
+def _open(browser: Any, url: str) -> tuple[Any, Any]:
+    """A page on ``url``, idle and interactive, with its Streamlit websocket."""
+    sockets: list[Any] = []
+    page = browser.new_page(viewport={"width": 1400, "height": 1500})
+    page.add_init_script(RECORDER)
+    page.on("websocket", lambda ws: sockets.append(ws))
+    page.goto(url)
+    page.wait_for_selector(IDLE_SELECTOR, timeout=60_000)
+    page.wait_for_timeout(2500)  # widgets ignore clicks for a moment after the first paint
+    return page, sockets[-1]
+
+
+def _click_to_last_message(page: Any, ws: Any, target: Any) -> float:
+    """Milliseconds from a click to the page handling the last message of its run."""
+    page.evaluate("() => { window.__bench.clicks = []; window.__bench.recvs = []; }")
+    with ws.expect_event("framereceived", predicate=_script_finished, timeout=60_000):
+        target.evaluate("element => element.click()")
+    page.wait_for_function(
+        f"() => window.__bench.recvs.length && "
+        f"performance.now() - window.__bench.recvs.at(-1) > {QUIET_MS}"
+    )
+    marks = page.evaluate("() => window.__bench")
+    return marks["recvs"][-1] - marks["clicks"][0]
+
+
+def _median_alternating(page: Any, ws: Any, targets: Sequence[Any]) -> float:
+    """Median over clicks that alternate between ``targets`` (two warm-ups dropped)."""
+    times = [
+        _click_to_last_message(page, ws, targets[i % len(targets)])
+        for i in range(BROWSER_REPEATS + 2)
+    ]
+    return statistics.median(times[2:])
+
+
+def browser_reruns() -> None:
+    """Click-to-done times in the system Chromium: empty page, Explore rerun, tab switch."""
+    print("\nIn a real browser (system Chromium + Playwright, click -> last message handled)")
+    chromium = find_chromium()
+    if chromium is None:
+        print("  skipped: no system Chromium found (apt-get install chromium)")
+        return
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=list(CHROMIUM_ARGS))
+        empty = Path(tmp) / "empty_page.py"
+        empty.write_text(EMPTY_WITH_WIDGET)
+        with serving(empty) as url:
+            page, ws = _open(browser, url)
+            speeds = [page.get_by_text(n, exact=True) for n in ("fast", "normal")]
+            t_empty = _median_alternating(page, ws, speeds)
+        with serving() as url:
+            page, ws = _open(browser, url)
+            page.get_by_role("button", name="Run all 52 weeks").click()
+            page.wait_for_timeout(500)
+            page.wait_for_selector(IDLE_SELECTOR, timeout=60_000)
+            speeds = [page.get_by_text(n, exact=True) for n in ("fast", "normal")]
+            t_full = _median_alternating(page, ws, speeds)
+            tabs = [page.get_by_role("tab", name=n) for n in ("Pressure", "Market")]
+            t_tab = _median_alternating(page, ws, tabs)
+        browser.close()
+    print(f"  empty page, one widget          {t_empty:7.1f} ms")
+    for what, t in (("Explore, same widget (rerun)", t_full), ("Explore, switch tab", t_tab)):
+        ratio = t / t_empty
+        print(
+            f"  {what:<31} {t:7.1f} ms   ratio {ratio:5.1f}x empty  target <= "
+            f"{RERUN_TARGET:.0f}x  {verdict(ratio <= RERUN_TARGET)}"
+        )
 
 
 def main() -> None:
@@ -66,7 +180,7 @@ def main() -> None:
     t_empty = median_ms(empty.run)
     t_empty_nav = median_ms(empty_nav.run)
 
-    print(f"Explore rerun with no model change (AppTest, median of {REPEATS})")
+    print(f"Explore rerun with no model change (server side, AppTest, median of {REPEATS})")
     print(f"  empty page                      {t_empty:7.1f} ms")
     print(f"  empty page behind st.navigation {t_empty_nav:7.1f} ms")
     for tab, t in tabs.items():
@@ -76,6 +190,8 @@ def main() -> None:
             f"({t / t_empty_nav:4.1f}x empty+nav)  target <= {RERUN_TARGET:.0f}x  "
             f"{verdict(ratio <= RERUN_TARGET)}"
         )
+
+    browser_reruns()
 
     model = ComputeGame(load_scenario(DEFAULT_PRESET), rng=0)
     steps = []
