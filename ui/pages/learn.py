@@ -205,19 +205,19 @@ WALKTHROUGH: list[tuple[str, tuple[str, ...], str, str, str]] = [
         ("scarcity", "stargate"),
         "explore",
         "Scarcity versus a build-out",
-        "Load **scarcity**, press **Run**, note mean stress, idle GPUs and output. Then load "
-        "**stargate** and **Run** again. Ask: *does doubling the fleet end the crunch?* "
-        "(Watch ambitions grow with the fleet: new projects want more.)",
+        "Load **scarcity**, press **Run all 52 weeks**, note mean stress, idle GPUs and "
+        "output. Then load **stargate** and run it again. Ask: *does doubling the fleet end "
+        "the crunch?* (Watch ambitions grow with the fleet: new projects want more.)",
     ),
     (
         "12–15 min",
         ("launch-crunch",),
         "explore",
         "A launch",
-        "Load **launch-crunch** and **Run**. In week 16 product demand jumps. Compare GPUs by "
-        "team before and after, and research output. Then switch *Governance* to **split** "
-        "(a fixed research share) and apply. Ask: *who should protect research when product "
-        "is on fire — the market or leadership?*",
+        "Load **launch-crunch** and run it. In week 16 product demand jumps. Compare GPUs by "
+        "team before and after, and research output. Then switch *Governance* to **Split by "
+        "division** (a fixed research share) and apply. Ask: *who should protect research "
+        "when product is on fire — the market or leadership?*",
     ),
     (
         "15–19 min",
