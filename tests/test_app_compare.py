@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
+from app_helpers import open_app
 from streamlit.testing.v1 import AppTest
 
 from game import Scenario, ScenarioError
 from game.compare import METRICS
 from game.model import ComputeGame
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 COMPARE = "ui/pages/compare.py"
 
 
 @pytest.fixture
 def at():
-    st.cache_data.clear()
-    app = AppTest.from_file(APP, default_timeout=60)
-    app.run()
-    app.switch_page(COMPARE).run()
-    assert not app.exception
-    return app
+    return open_app(COMPARE, timeout=60)
 
 
 def small(app: AppTest, seeds: int = 2, weeks: int = 4) -> None:

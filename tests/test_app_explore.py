@@ -14,7 +14,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-import streamlit as st
+from app_helpers import open_app
 from streamlit.testing.v1 import AppTest
 
 import market
@@ -23,17 +23,12 @@ from game.model import ComputeGame as ModelClass
 from ui import charts, network_view, rules_editor, state
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = str(ROOT / "app.py")
 
 
 # ---------------------------------------------------------------------------- AppTest helpers
 @pytest.fixture
 def at():
-    st.cache_data.clear()
-    app = AppTest.from_file(APP, default_timeout=30)
-    app.run()
-    assert not app.exception
-    return app
+    return open_app(timeout=30)
 
 
 def model_of(app: AppTest) -> ComputeGame:

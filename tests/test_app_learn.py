@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
+from app_helpers import open_app
 from streamlit.testing.v1 import AppTest
 
 import market
 from game import list_presets
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 LEARN = "ui/pages/learn.py"
 
 
 @pytest.fixture
 def at():
-    st.cache_data.clear()
-    app = AppTest.from_file(APP, default_timeout=30)
-    app.run()
-    app.switch_page(LEARN).run()
-    assert not app.exception
-    return app
+    return open_app(LEARN, timeout=30)
 
 
 def tab(app: AppTest, label: str) -> AppTest:

@@ -271,35 +271,19 @@ def _events_tab(view: state.ModelView) -> None:
 def _downloads_tab(view: state.ModelView) -> None:
     sc_now = state.scenario()
     stem = f"{sc_now.name}-seed{state.seed()}-week{state.live_model().week}"
-    weeks, teams, events = view.weeks, view.teams, view.events.iloc[::-1]
+    weeks = view.weeks
+    tables = {"weeks": weeks, "teams": view.teams, "events": view.events.iloc[::-1]}
     with st.container(horizontal=True):
-        st.download_button(
-            "weeks.csv",
-            data=lambda: state.csv_bytes(weeks),
-            file_name=f"{stem}-weeks.csv",
-            mime="text/csv",
-            on_click="ignore",
-            icon=":material/download:",
-            key="download_weeks",
-        )
-        st.download_button(
-            "teams.csv",
-            data=lambda: state.csv_bytes(teams),
-            file_name=f"{stem}-teams.csv",
-            mime="text/csv",
-            on_click="ignore",
-            icon=":material/download:",
-            key="download_teams",
-        )
-        st.download_button(
-            "events.csv",
-            data=lambda: state.csv_bytes(events),
-            file_name=f"{stem}-events.csv",
-            mime="text/csv",
-            on_click="ignore",
-            icon=":material/download:",
-            key="download_events",
-        )
+        for name, frame in tables.items():
+            st.download_button(
+                f"{name}.csv",
+                data=lambda frame=frame: state.csv_bytes(frame),
+                file_name=f"{stem}-{name}.csv",
+                mime="text/csv",
+                on_click="ignore",
+                icon=":material/download:",
+                key=f"download_{name}",
+            )
         st.download_button(
             "scenario.toml",
             data=sc_now.to_toml,
