@@ -155,3 +155,32 @@ def test_downloads_offer_the_summary_and_per_seed_tables(at):
     run_compare(at)
     labels = {b.proto.label for b in at.get("download_button")}
     assert labels == {"summary.csv", "per-seed.csv"}
+
+
+def test_a_rerun_after_a_comparison_rebuilds_no_chart(at, monkeypatch):
+    from ui import charts
+
+    small(at)
+    run_compare(at)
+    built = {"scatter": 0, "series": 0}
+
+    def counting(name, fn):
+        def wrapper(*args, **kwargs):
+            built[name] += 1
+            return fn(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(
+        charts,
+        "fairness_efficiency_scatter",
+        counting("scatter", charts.fairness_efficiency_scatter),
+    )
+    monkeypatch.setattr(charts, "compare_over_time", counting("series", charts.compare_over_time))
+    at.run()
+    assert not at.exception
+    assert built == {"scatter": 0, "series": 0}
+    series = at.selectbox(key="cmp.series")
+    series.select("price" if series.value != "price" else "efficiency").run()
+    assert built == {"scatter": 0, "series": 1}  # only the newly chosen series is drawn
+    assert len(at.get("vega_lite_chart")) == 2

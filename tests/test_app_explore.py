@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 import market
 from game import ComputeGame, ScenarioError, load_scenario
 from game.model import ComputeGame as ModelClass
-from ui import charts, network_view, rules_editor, state
+from ui import charts, downloads, network_view, rules_editor, state
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -415,7 +415,7 @@ def test_kpis_show_idle_as_gpus_and_deltas_against_the_previous_week():
 
 def test_csv_bytes_round_trip_the_frame():
     weeks = load_and_run("classroom", 2).weeks_frame()
-    back = pd.read_csv(__import__("io").BytesIO(state.csv_bytes(weeks)))
+    back = pd.read_csv(__import__("io").BytesIO(downloads.csv_bytes(weeks)))
     assert list(back.columns) == list(weeks.columns)
     assert len(back) == 2
 

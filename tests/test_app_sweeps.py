@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -171,11 +173,16 @@ def test_a_missing_file_is_reported(tmp_path):
 def test_the_page_imports_only_streamlit_altair_experiments_and_the_standard_library():
     tree = ast.parse(PAGE.read_text())
     roots = set()
+    ui_modules = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             roots |= {a.name.split(".")[0] for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
             roots.add(node.module.split(".")[0])
+            if node.module.split(".")[0] == "ui":
+                ui_modules |= {f"{node.module}.{a.name}" for a in node.names}
+    assert ui_modules <= {"ui.downloads"}
+    roots.discard("ui")
     assert roots <= {
         "__future__",
         "hashlib",
@@ -186,3 +193,12 @@ def test_the_page_imports_only_streamlit_altair_experiments_and_the_standard_lib
         "experiments",
     }
     assert "game" not in roots
+    # ...and the ui module it uses loads neither the game nor Mesa.
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, ui.downloads; print(sorted(sys.modules))"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=PAGE.parents[2],
+    ).stdout
+    assert "'game'" not in loaded and "'mesa'" not in loaded

@@ -12,6 +12,7 @@ most and folds the rest into "other teams"; the heat map keeps the most stressed
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -176,27 +177,73 @@ def stress_heatmap(teams: pd.DataFrame, *, max_teams: int = 40) -> alt.Chart:
     )
 
 
+def weekly_lines(
+    frame: pd.DataFrame,
+    labels: Mapping[str, str],
+    *,
+    series: str,
+    value: str,
+    title: str,
+    y: alt.Y,
+    fmt: str,
+    colour: alt.Scale | None = None,
+    dashed: bool = False,
+    mark: Mapping[str, Any] | None = None,
+    height: int = DEFAULT_HEIGHT,
+) -> alt.Chart:
+    """One line per column of ``frame`` against the week, the columns named by ``labels``.
+
+    Args:
+        frame: Rows with a ``week`` column and the columns in ``labels``.
+        labels: ``{column: label}``; the legend lists the labels in this order.
+        series: Name of the legend field.
+        value: Name of the value field (its tooltip uses ``fmt``).
+        title: Chart title.
+        y: The y encoding (reading field ``value``).
+        fmt: d3 number format of the value in the tooltip.
+        colour: A colour scale; by default the labels in order on the default scheme.
+        dashed: Also tell the lines apart by dash pattern.
+        mark: ``mark_line`` options; points on the line by default.
+        height: Chart height in pixels.
+    """
+    order = list(labels.values())
+    df = frame[["week", *labels]].rename(columns=dict(labels))
+    long = df.melt("week", var_name=series, value_name=value)
+    colour_enc = (
+        alt.Color(f"{series}:N", sort=order)
+        if colour is None
+        else alt.Color(f"{series}:N", scale=colour)
+    )
+    encodings: dict[str, Any] = {
+        "x": week_x(long),
+        "y": y,
+        "color": colour_enc,
+        "tooltip": ["week:Q", f"{series}:N", alt.Tooltip(f"{value}:Q", format=fmt)],
+    }
+    if dashed:
+        encodings["strokeDash"] = alt.StrokeDash(f"{series}:N", sort=order)
+    return (
+        alt.Chart(long, title=title)
+        .mark_line(**(mark if mark is not None else {"point": True}))
+        .encode(**encodings)
+        .properties(height=height)
+    )
+
+
+DIVISION_LABELS = {"research_output": "research", "product_value": "product"}
+
+
 def output_by_division(weeks: pd.DataFrame) -> alt.Chart:
     """Research output and product value per week (each in its own units)."""
-    df = weeks[["week", "research_output", "product_value"]].rename(
-        columns={"research_output": "research", "product_value": "product"}
-    )
-    long = df.melt("week", var_name="division", value_name="output")
-    return (
-        alt.Chart(long, title="Output by division")
-        .mark_line(point=True)
-        .encode(
-            x=week_x(long),
-            y=alt.Y("output:Q", title="output per week"),
-            color=alt.Color(
-                "division:N",
-                scale=alt.Scale(
-                    domain=list(DIVISION_COLOURS), range=list(DIVISION_COLOURS.values())
-                ),
-            ),
-            tooltip=["week:Q", "division:N", alt.Tooltip("output:Q", format=",.1f")],
-        )
-        .properties(height=DEFAULT_HEIGHT)
+    return weekly_lines(
+        weeks,
+        DIVISION_LABELS,
+        series="division",
+        value="output",
+        title="Output by division",
+        y=alt.Y("output:Q", title="output per week"),
+        fmt=",.1f",
+        colour=alt.Scale(domain=list(DIVISION_COLOURS), range=list(DIVISION_COLOURS.values())),
     )
 
 
@@ -209,24 +256,23 @@ FAIRNESS_LABELS = {
 
 def fairness_efficiency(weeks: pd.DataFrame) -> alt.Chart:
     """Allocative efficiency, Jain's fairness index and utilisation over time (all in 0–1)."""
-    df = weeks[["week", *FAIRNESS_LABELS]].rename(columns=FAIRNESS_LABELS)
-    long = df.melt("week", var_name="measure", value_name="value")
-    return (
-        alt.Chart(long, title="Fairness and efficiency")
-        .mark_line(strokeWidth=2.5)
-        .encode(
-            x=week_x(long),
-            y=alt.Y(
-                "value:Q",
-                title="1 = best",
-                scale=alt.Scale(zero=False, domainMax=1.0, nice=False),
-            ),
-            color=alt.Color("measure:N", sort=list(FAIRNESS_LABELS.values())),
-            strokeDash=alt.StrokeDash("measure:N", sort=list(FAIRNESS_LABELS.values())),
-            tooltip=["week:Q", "measure:N", alt.Tooltip("value:Q", format=".3f")],
-        )
-        .properties(height=DEFAULT_HEIGHT)
+    return weekly_lines(
+        weeks,
+        FAIRNESS_LABELS,
+        series="measure",
+        value="value",
+        title="Fairness and efficiency",
+        y=alt.Y(
+            "value:Q", title="1 = best", scale=alt.Scale(zero=False, domainMax=1.0, nice=False)
+        ),
+        fmt=".3f",
+        dashed=True,
+        mark={"strokeWidth": 2.5},
     )
+
+
+def _team_rows(teams: pd.DataFrame, team: str) -> pd.DataFrame:
+    return teams.loc[teams["team"] == team]
 
 
 TRANCHE_LABELS = {"gpus": "held", "demand": "needed", "won": "won this week"}
@@ -234,19 +280,16 @@ TRANCHE_LABELS = {"gpus": "held", "demand": "needed", "won": "won this week"}
 
 def team_tranches(teams: pd.DataFrame, team: str) -> alt.Chart:
     """One team's tranches held, needed and won at auction, week by week."""
-    df = teams.loc[teams["team"] == team, ["week", *TRANCHE_LABELS]].rename(columns=TRANCHE_LABELS)
-    long = df.melt("week", var_name="series", value_name="tranches")
-    return (
-        alt.Chart(long, title=f"{team}: tranches held, needed and won")
-        .mark_line(point=True)
-        .encode(
-            x=week_x(long),
-            y=alt.Y("tranches:Q", title="tranches"),
-            color=alt.Color("series:N", sort=list(TRANCHE_LABELS.values())),
-            strokeDash=alt.StrokeDash("series:N", sort=list(TRANCHE_LABELS.values())),
-            tooltip=["week:Q", "series:N", alt.Tooltip("tranches:Q", format=",.1f")],
-        )
-        .properties(height=260)
+    return weekly_lines(
+        _team_rows(teams, team),
+        TRANCHE_LABELS,
+        series="series",
+        value="tranches",
+        title=f"{team}: tranches held, needed and won",
+        y=alt.Y("tranches:Q", title="tranches"),
+        fmt=",.1f",
+        dashed=True,
+        height=260,
     )
 
 
@@ -255,38 +298,30 @@ CREDIT_LABELS = {"bid": "bid (sum of unit bids)", "paid": "paid", "credits": "ba
 
 def team_credits(teams: pd.DataFrame, team: str) -> alt.Chart:
     """One team's bids, payments and credit balance, week by week."""
-    df = teams.loc[teams["team"] == team, ["week", *CREDIT_LABELS]].rename(columns=CREDIT_LABELS)
-    long = df.melt("week", var_name="series", value_name="credits")
-    return (
-        alt.Chart(long, title=f"{team}: credits bid, paid and held")
-        .mark_line(point=True)
-        .encode(
-            x=week_x(long),
-            y=alt.Y("credits:Q", title="credits"),
-            color=alt.Color("series:N", sort=list(CREDIT_LABELS.values())),
-            tooltip=["week:Q", "series:N", alt.Tooltip("credits:Q", format=",.0f")],
-        )
-        .properties(height=260)
+    return weekly_lines(
+        _team_rows(teams, team),
+        CREDIT_LABELS,
+        series="series",
+        value="credits",
+        title=f"{team}: credits bid, paid and held",
+        y=alt.Y("credits:Q", title="credits"),
+        fmt=",.0f",
+        height=260,
     )
 
 
 def team_stress(teams: pd.DataFrame, team: str) -> alt.Chart:
     """One team's stress and burnout, week by week."""
-    df = teams.loc[teams["team"] == team, ["week", "stress", "burnout"]]
-    long = df.melt("week", var_name="series", value_name="level")
-    return (
-        alt.Chart(long, title=f"{team}: stress and burnout")
-        .mark_line(point=True)
-        .encode(
-            x=week_x(long),
-            y=alt.Y("level:Q", title="0 – 1", scale=alt.Scale(domain=[0, 1])),
-            color=alt.Color(
-                "series:N",
-                scale=alt.Scale(domain=["stress", "burnout"], range=["#e45756", "#54a24b"]),
-            ),
-            tooltip=["week:Q", "series:N", alt.Tooltip("level:Q", format=".2f")],
-        )
-        .properties(height=260)
+    return weekly_lines(
+        _team_rows(teams, team),
+        {"stress": "stress", "burnout": "burnout"},
+        series="series",
+        value="level",
+        title=f"{team}: stress and burnout",
+        y=alt.Y("level:Q", title="0 – 1", scale=alt.Scale(domain=[0, 1])),
+        fmt=".2f",
+        colour=alt.Scale(domain=["stress", "burnout"], range=["#e45756", "#54a24b"]),
+        height=260,
     )
 
 

@@ -7,7 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
+from ui.serve import APP
+
 DEFAULT_PORT = 8501
 
 

@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from ui import charts, network_view, state, team_detail
+from ui import charts, downloads, network_view, state, team_detail
 
 TABS = ["Market", "Pressure", "Output & fairness", "Network & teams", "Events", "Downloads"]
 NETWORK_KEY = "org_network"
@@ -275,24 +275,8 @@ def _downloads_tab(view: state.ModelView) -> None:
     tables = {"weeks": weeks, "teams": view.teams, "events": view.events.iloc[::-1]}
     with st.container(horizontal=True):
         for name, frame in tables.items():
-            st.download_button(
-                f"{name}.csv",
-                data=lambda frame=frame: state.csv_bytes(frame),
-                file_name=f"{stem}-{name}.csv",
-                mime="text/csv",
-                on_click="ignore",
-                icon=":material/download:",
-                key=f"download_{name}",
-            )
-        st.download_button(
-            "scenario.toml",
-            data=sc_now.to_toml,
-            file_name=f"{sc_now.name}.toml",
-            mime="application/toml",
-            on_click="ignore",
-            icon=":material/download:",
-            key="download_scenario",
-        )
+            downloads.csv_button(f"{name}.csv", frame, f"{stem}-{name}.csv", key=f"download_{name}")
+        downloads.scenario_button(sc_now, "scenario.toml", key="download_scenario")
     st.caption(
         "The same tables `crunch run --out` writes; the TOML reproduces this game with "
         f"`crunch run --scenario {sc_now.name}.toml --seed {state.seed()}`."

@@ -26,7 +26,7 @@ from pydantic.fields import FieldInfo
 import market
 from agents.strategies import STRATEGIES
 from game import Scenario, list_presets, load_scenario
-from ui import state
+from ui import downloads, state
 
 PREFIX = "rules."
 ERROR = "rules_error"
@@ -435,13 +435,9 @@ def scenario_picker() -> None:
     )
     if st.session_state.get(UPLOAD_ERROR):
         st.error(st.session_state[UPLOAD_ERROR], icon=":material/error:")
-    st.download_button(
+    downloads.scenario_button(
+        sc,
         "Download scenario TOML",
-        data=sc.to_toml,
-        file_name=f"{sc.name}.toml",
-        mime="application/toml",
-        on_click="ignore",
-        icon=":material/download:",
         key="download_scenario_sidebar",
         help="The applied rules, in the format `crunch run --scenario FILE` reads.",
     )

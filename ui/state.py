@@ -156,11 +156,6 @@ def live_model() -> ComputeGame:
     return model
 
 
-def has_model() -> bool:
-    """Whether a live model exists (without building one)."""
-    return st.session_state.get(MODEL) is not None
-
-
 def reset_model() -> None:
     """Start the game again at week 0 with the same scenario and seed."""
     drop_model()
@@ -211,8 +206,7 @@ def play_tick(now: float | None = None) -> bool:
     if not ss.get(PLAYING):
         return False
     now = time.monotonic() if now is None else now
-    interval = PLAY_INTERVALS.get(ss.get("play_speed", "normal"), PLAY_INTERVALS["normal"])
-    if now - float(ss.get(LAST_TICK, 0.0)) < 0.8 * interval:
+    if now - float(ss.get(LAST_TICK, 0.0)) < 0.8 * _speed_interval():
         return False
     played = step(1)
     ss[LAST_TICK] = now
@@ -221,12 +215,15 @@ def play_tick(now: float | None = None) -> bool:
     return played > 0
 
 
+def _speed_interval() -> float:
+    """Seconds between play ticks at the chosen speed."""
+    speed = st.session_state.get("play_speed", "normal")
+    return PLAY_INTERVALS.get(speed, PLAY_INTERVALS["normal"])
+
+
 def play_interval() -> float | None:
     """Seconds between play ticks while playing, else ``None`` (no timer)."""
-    ss = st.session_state
-    if not ss.get(PLAYING):
-        return None
-    return PLAY_INTERVALS.get(ss.get("play_speed", "normal"), PLAY_INTERVALS["normal"])
+    return _speed_interval() if st.session_state.get(PLAYING) else None
 
 
 def load_toml(text: str, source: str) -> Scenario:
@@ -362,11 +359,6 @@ def compute_kpis(weeks: pd.DataFrame, gpus_per_tranche: int = 1) -> list[Kpi]:
         shown = "—" if math.isnan(value) else format(value, fmt)
         out.append(Kpi(label, shown, _fmt_delta(value, prev, fmt), colour, help_text))
     return out
-
-
-def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as CSV bytes (UTF-8, no index), as the CLI writes it."""
-    return frame.to_csv(index=False).encode("utf-8")
 
 
 # ---------------------------------------------------------------------------- finished runs

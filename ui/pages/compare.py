@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import typing
+from collections.abc import Callable, Hashable
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +13,7 @@ import market
 from game import Scenario
 from game.compare import METRICS, ComparisonResult, compare
 from game.scenario import GovernanceConfig
-from ui import charts, state
+from ui import charts, downloads, state
 from ui.rules_editor import choice_label, help_text, mechanism_label
 
 RESULT = "compare_result"
@@ -94,7 +96,15 @@ def summary_table(result: ComparisonResult) -> pd.DataFrame:
     )
 
 
-def _rule_set_inputs(side: str, base: Scenario) -> None:
+def _result_chart(stored: dict, name: Hashable, build: Callable[[], alt.Chart]) -> dict:
+    """A chart of the stored comparison as a spec, built once per comparison."""
+    specs = stored.setdefault("specs", {})
+    if name not in specs:
+        specs[name] = state.with_arrow_datasets(state.to_spec(build()))
+    return specs[name]
+
+
+def _rule_set_inputs(side: str) -> None:
     st.markdown(f"**Rule set {side}**")
     st.selectbox(
         "Allocation rule",
@@ -145,10 +155,10 @@ with st.form("compare_form"):
     col_a, col_b = st.columns(2)
     slots = {}
     with col_a:
-        _rule_set_inputs("A", base)
+        _rule_set_inputs("A")
         slots["A"] = st.container()
     with col_b:
-        _rule_set_inputs("B", base)
+        _rule_set_inputs("B")
         slots["B"] = st.container()
     with st.container(horizontal=True, vertical_alignment="bottom"):
         st.number_input(
@@ -242,8 +252,10 @@ else:
     st.space("small")
     left, right = st.columns(2)
     with left:
-        st.altair_chart(
-            charts.fairness_efficiency_scatter(result.points),
+        st.vega_lite_chart(
+            spec=_result_chart(
+                stored, "scatter", lambda: charts.fairness_efficiency_scatter(result.points)
+            ),
             alt="Jain fairness against allocative efficiency, one dot per seed and rule set",
         )
     with right:
@@ -253,26 +265,18 @@ else:
             format_func=TIME_SERIES.get,
             key="cmp.series",
         )
-        st.altair_chart(
-            charts.compare_over_time(result.weekly, column, TIME_SERIES[column]),
+        st.vega_lite_chart(
+            spec=_result_chart(
+                stored,
+                ("series", column),
+                lambda: charts.compare_over_time(result.weekly, column, TIME_SERIES[column]),
+            ),
             alt=f"{TIME_SERIES[column]} per week, A against B",
         )
     with st.container(horizontal=True):
-        st.download_button(
-            "summary.csv",
-            data=lambda: state.csv_bytes(result.summary),
-            file_name="compare-summary.csv",
-            mime="text/csv",
-            on_click="ignore",
-            icon=":material/download:",
-            key="download_compare_summary",
+        downloads.csv_button(
+            "summary.csv", result.summary, "compare-summary.csv", key="download_compare_summary"
         )
-        st.download_button(
-            "per-seed.csv",
-            data=lambda: state.csv_bytes(result.per_seed),
-            file_name="compare-per-seed.csv",
-            mime="text/csv",
-            on_click="ignore",
-            icon=":material/download:",
-            key="download_compare_seeds",
+        downloads.csv_button(
+            "per-seed.csv", result.per_seed, "compare-per-seed.csv", key="download_compare_seeds"
         )

@@ -26,6 +26,7 @@ from experiments.analysis import (
     weekly_bands,
 )
 from experiments.metrics import METRICS
+from ui import downloads
 
 PATH_KEY = "sweeps.path"
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "compute-crunch-uploads"
@@ -290,12 +291,11 @@ else:
         st.error(str(err))
     else:
         _overview(results)
-        st.download_button(
+        downloads.csv_button(
             "Download runs (CSV)",
-            data=results.runs.to_csv(index=False),
-            file_name=f"{results.spec.name}-runs.csv",
-            mime="text/csv",
-            on_click="ignore",
+            results.runs,
+            f"{results.spec.name}-runs.csv",
+            key="sweeps.download_runs",
         )
         _summary(results)
         _metric_vs_factor(results)
