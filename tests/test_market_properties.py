@@ -15,6 +15,7 @@ NO_MONEY = [n for n, m in market.MECHANISMS.items() if not m.uses_money]
 TOL = 1e-9
 
 SETTINGS = settings(max_examples=40, deadline=None)
+SEED_PROBES = 30  # seeds tried to tell whether an outcome depends on the random draw
 
 
 def _rows_non_increasing(values: list[float], n: int, k: int) -> np.ndarray:
@@ -188,9 +189,10 @@ def test_money_rules_without_ties_do_not_depend_on_the_seed(name, book):
 @given(book=books(distinct=True), data=st.data())
 def test_permuting_bidders_permutes_the_outcome(name, book, data):
     out = _clear(name, book, seed=0)
-    if any(_clear(name, book, seed=s) != out for s in (1, 2, 3)):
+    if any(_clear(name, book, seed=s) != out for s in range(1, SEED_PROBES + 1)):
         # The seed matters here (a lottery, or a tie the rule breaks at random), so there
         # is no single outcome to permute; money rules never land here on tie-free bids.
+        # With SEED_PROBES seeds, a coin-flip choice looks seed-free with odds 2**-30.
         assert not market.MECHANISMS[name].uses_money
         return
     n = book["bids"].shape[0]
