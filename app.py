@@ -5,6 +5,12 @@ This file only wires the navigation; the pages live in ``ui/pages/``.
 
 import streamlit as st
 
+from game import plugins
+
+# Plugins named by `crunch --plugin X app` (or CRUNCH_PLUGINS) register their mechanisms,
+# strategies and metrics before any page runs; importing twice is a no-op.
+plugins.load_from_env()
+
 st.set_page_config(page_title="Compute Crunch", page_icon=":material/memory:", layout="wide")
 
 pages = [

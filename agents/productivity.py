@@ -7,12 +7,16 @@ tranches.
 
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated, Literal
 
-from agents.params import ProductParams, ResearchParams
+import numpy as np
+from pydantic import Field
+
+from agents.schema import Params, WeekEvent, floats
 
 __all__ = [
-    "MAX_UTILISATION",
+    "ProductParams",
+    "ResearchParams",
     "demand_growth",
     "latency",
     "product_value",
@@ -21,15 +25,76 @@ __all__ = [
     "tiers_unlocked",
 ]
 
-#: Utilisation is capped here so latency stays finite while capacity is positive.
-MAX_UTILISATION = 0.999  # the largest admission-control cap ProductParams allows
-
 _RHO_EPS = 1e-9
 
 
-def _floats(x: np.ndarray | float) -> np.ndarray:
-    """Return ``x`` as a float array (no copy when it already is one)."""
-    return np.asarray(x, dtype=float)
+class ResearchParams(Params):
+    """Research output from people and GPUs (MODEL-REFERENCE §2).
+
+    Cobb–Douglas ``R = tfp·L^alpha·G^beta`` or CES ``R = tfp·[θ·L^ρ + (1−θ)·G^ρ]^(1/ρ)``
+    with ``ρ = 1 − 1/σ``; both then times the performance multiplier and (1 − burnout).
+    """
+
+    form: Literal["cobb_douglas", "ces"] = Field(
+        "cobb_douglas", description="Production function: cobb_douglas or ces."
+    )
+    tfp: float = Field(1.0, gt=0, le=1e6, description="Total factor productivity A.")
+    alpha_people: float = Field(
+        0.5, ge=0, le=1, description="Cobb–Douglas output elasticity of people (a)."
+    )
+    beta_gpus: float = Field(
+        0.3, ge=0, le=1, description="Cobb–Douglas output elasticity of GPU tranches (b)."
+    )
+    ces_theta: float = Field(0.5, ge=0, le=1, description="CES weight θ on people.")
+    ces_sigma: float = Field(
+        2.6,
+        gt=0,
+        le=50,
+        description="CES elasticity of substitution σ (1 = Cobb–Douglas limit, < 1 "
+        "complements, > 1 substitutes).",
+    )
+
+
+class ProductParams(Params):
+    """Product serving: GPUs → capacity → latency → value; demand growth and paid tiers."""
+
+    users_per_tranche: float = Field(
+        1.0, gt=0, le=1e9, description="Serving capacity in demand units per tranche."
+    )
+    demand_per_person: float = Field(
+        0.25, gt=0, le=100, description="Initial demand (tranches' worth) per product person."
+    )
+    service_time: float = Field(1.0, gt=0, le=1e3, description="Latency S at zero load.")
+    latency_exponent: float = Field(
+        0.7, ge=0.5, le=1.0, description="k in the latency curve T = S/(1−ρ)^k."
+    )
+    latency_tolerance: float = Field(4.0, gt=0, le=1e3, description="τ: users leave as exp(−T/τ).")
+    price_per_user: float = Field(
+        1.0, gt=0, le=1e6, description="Value per demand unit served at zero latency."
+    )
+    demand_growth_weekly: float = Field(
+        0.015, ge=0, le=0.5, description="Logistic growth rate of demand per week."
+    )
+    demand_ceiling: float = Field(
+        10.0, ge=1, le=1e6, description="Carrying capacity as a multiple of the initial demand."
+    )
+    tier_sizes: tuple[Annotated[float, Field(ge=0, le=10)], ...] = Field(
+        (0.3, 0.5, 0.8),
+        description="Each paid tier's extra demand as a share of the demand when it opens, "
+        "in opening order.",
+    )
+    tier_headroom: float = Field(
+        0.15, ge=0, le=5, description="Spare capacity (share of demand) needed to open a tier."
+    )
+    max_utilisation: float = Field(
+        0.9,
+        ge=0.5,
+        le=0.999,
+        description="Admission control: load beyond this is turned away, not queued.",
+    )
+    demand_spikes: tuple[WeekEvent, ...] = Field(
+        (), description="Launches: in `week`, demand jumps by `tranches` worth."
+    )
 
 
 # ------------------------------------------------------------------------- research
@@ -62,9 +127,9 @@ def research_output(
     Returns:
         Output ≥ 0, shape (n,).
     """
-    L = np.maximum(_floats(people), 0.0)
-    G = np.maximum(_floats(gpus), 0.0)
-    morale = _floats(multiplier) * (1.0 - _floats(burnout))
+    L = np.maximum(floats(people), 0.0)
+    G = np.maximum(floats(gpus), 0.0)
+    morale = floats(multiplier) * (1.0 - floats(burnout))
     if p.form == "cobb_douglas":
         base = _cobb_douglas(L, G, p.alpha_people, p.beta_gpus)
     elif p.form == "ces":
@@ -107,7 +172,7 @@ def serving_capacity(gpus: np.ndarray | float, p: ProductParams) -> np.ndarray:
     Returns:
         Capacity ≥ 0, shape (n,).
     """
-    return np.maximum(_floats(gpus), 0.0) * p.users_per_tranche
+    return np.maximum(floats(gpus), 0.0) * p.users_per_tranche
 
 
 def latency(
@@ -126,8 +191,8 @@ def latency(
     Returns:
         Latency ≥ S, shape (n,); ``inf`` where the capacity is 0.
     """
-    demand = np.maximum(_floats(demand), 0.0)
-    capacity = _floats(capacity)
+    demand = np.maximum(floats(demand), 0.0)
+    capacity = floats(capacity)
     has_capacity = capacity > 0.0
     with np.errstate(over="ignore"):
         rho = np.divide(
@@ -153,8 +218,8 @@ def product_value(
     Returns:
         Value ≥ 0, shape (n,); 0 where the capacity is 0.
     """
-    demand = np.maximum(_floats(demand), 0.0)
-    capacity = np.maximum(_floats(capacity), 0.0)
+    demand = np.maximum(floats(demand), 0.0)
+    capacity = np.maximum(floats(capacity), 0.0)
     served = np.minimum(demand, capacity)
     quality = np.exp(-latency(demand, capacity, p) / p.latency_tolerance)
     return p.price_per_user * served * quality
@@ -176,8 +241,8 @@ def demand_growth(
     Returns:
         The next step's demand, shape (n,).
     """
-    demand = np.maximum(_floats(demand), 0.0)
-    ceiling = p.demand_ceiling * _floats(base_demand)
+    demand = np.maximum(floats(demand), 0.0)
+    ceiling = p.demand_ceiling * floats(base_demand)
     room = np.divide(
         demand, ceiling, out=np.ones(np.broadcast(demand, ceiling).shape), where=ceiling > 0.0
     )
@@ -205,8 +270,8 @@ def tiers_unlocked(
     Returns:
         ``(tiers_open, new_demand)``: the updated tier count (int64) and demand, (n,).
     """
-    capacity = _floats(capacity)
-    demand = _floats(demand)
+    capacity = floats(capacity)
+    demand = floats(demand)
     opened = np.asarray(tiers_open).astype(np.int64)
     sizes = np.asarray((*p.tier_sizes, 0.0), dtype=float)
     n_tiers = len(p.tier_sizes)

@@ -10,19 +10,47 @@ teams.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+from pydantic import Field
 
-from agents.params import ProductParams, ResearchParams
-from agents.productivity import product_value, research_output, serving_capacity
+from agents.productivity import (
+    ProductParams,
+    ResearchParams,
+    product_value,
+    research_output,
+    serving_capacity,
+)
+from agents.schema import Params, floats
 
-__all__ = ["marginal_values", "product_scale", "research_scale", "with_extra_experiments"]
+__all__ = [
+    "ValuationParams",
+    "marginal_values",
+    "product_scale",
+    "research_scale",
+    "with_extra_experiments",
+]
 
 _MIN_NEED = 1e-9
 
 
-def _floats(x: np.ndarray | float) -> np.ndarray:
-    """Return ``x`` as a float array (no copy when it already is one)."""
-    return np.asarray(x, dtype=float)
+class ValuationParams(Params):
+    """How teams value tranches (credits per tranche at full urgency)."""
+
+    research_value: float = Field(
+        150.0, gt=0, le=1e9, description="Value of a needed tranche to research."
+    )
+    product_value: float = Field(
+        100.0, gt=0, le=1e9, description="Value of a needed tranche to product."
+    )
+    curvature: float = Field(1.5, ge=0.1, le=10, description="How fast marginal value falls.")
+    extra_value_share: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="Value of a tranche beyond the need (one more experiment), as a share.",
+    )
 
 
 def marginal_values(
@@ -55,17 +83,21 @@ def marginal_values(
     """
     if isinstance(k, bool) or int(k) != k or k < 0:
         raise ValueError(f"k = {k!r} is not allowed; use a whole number >= 0")
-    if not np.isfinite(curvature) or curvature < 0.0:
+    if not (0.0 <= curvature < np.inf):
         raise ValueError(f"curvature = {curvature!r} is out of range; allowed [0, inf)")
-    need = np.atleast_1d(_floats(need))
-    scale = np.broadcast_to(_floats(scale), need.shape)
-    if need.size and need.min() < 0.0:
-        raise ValueError("need contains negative values; use values >= 0")
-    if scale.size and scale.min() < 0.0:
-        raise ValueError("scale contains negative values; use values >= 0")
-    j = np.arange(int(k), dtype=float)
+    need = floats(need)
+    if need.ndim == 0:
+        need = need.reshape(1)
+    scale = floats(scale)
+    if scale.shape != need.shape:
+        scale = np.broadcast_to(scale, need.shape)
+    if need.size and (np.minimum.reduce(need) < 0.0 or np.minimum.reduce(scale) < 0.0):
+        what = "need" if np.minimum.reduce(need) < 0.0 else "scale"
+        raise ValueError(f"{what} contains negative values; use values >= 0")
+    j = _columns(int(k))
     column = need[:, None]
-    remaining = np.maximum(1.0 - j / np.maximum(column, _MIN_NEED), 0.0)
+    remaining = 1.0 - j / np.maximum(column, _MIN_NEED)
+    np.maximum(remaining, 0.0, out=remaining)
     # Common exponents without the general (and much slower) power function.
     if curvature == 1.5:
         shaped = remaining * np.sqrt(remaining)
@@ -77,6 +109,22 @@ def marginal_values(
         shaped = remaining**curvature
     values = scale[:, None] * shaped
     return np.where(j < column, values, 0.0)
+
+
+@functools.lru_cache(maxsize=64)
+def _columns(k: int) -> np.ndarray:
+    """``0, 1, ..., k-1`` as a read-only float row (shared: it never changes)."""
+    j = np.arange(k, dtype=float)
+    j.flags.writeable = False
+    return j
+
+
+@functools.lru_cache(maxsize=64)
+def _decay(k: int, decay: float) -> np.ndarray:
+    """``decay**j`` for ``j = 0..k-1``, read-only and shared."""
+    out = decay ** _columns(k)
+    out.flags.writeable = False
+    return out
 
 
 def research_scale(
@@ -113,11 +161,11 @@ def research_scale(
     Returns:
         Scale ≥ 0, shape (n,).
     """
-    gpus = _floats(gpus)
+    gpus = floats(gpus)
     gain = research_output(people, gpus + tranche, multiplier, burnout, p) - research_output(
         people, gpus, multiplier, burnout, p
     )
-    weight = (1.0 + _floats(urgency)) * _floats(phase_weight)
+    weight = (1.0 + floats(urgency)) * floats(phase_weight)
     return np.maximum(value_per_output * gain / tranche * weight, 0.0)
 
 
@@ -150,13 +198,13 @@ def product_scale(
     Returns:
         Scale ≥ 0, shape (n,).
     """
-    gpus = _floats(gpus)
-    horizon = _floats(horizon)
+    gpus = floats(gpus)
+    horizon = floats(horizon)
     if horizon.size and horizon.min() <= 0.0:
         raise ValueError("horizon contains values <= 0; use a number of tranches > 0")
     now = product_value(demand, serving_capacity(gpus, p), p)
     more = product_value(demand, serving_capacity(gpus + horizon, p), p)
-    return np.maximum((more - now) / horizon * _floats(weight), 0.0)
+    return np.maximum((more - now) / horizon * floats(weight), 0.0)
 
 
 def with_extra_experiments(
@@ -182,9 +230,8 @@ def with_extra_experiments(
         raise ValueError(f"share = {share!r} is out of range; allowed [0, 1]")
     if not 0.0 < decay <= 1.0:
         raise ValueError(f"decay = {decay!r} is out of range; allowed (0, 1]")
-    values = _floats(values)
+    values = floats(values)
     if share == 0.0 or values.size == 0:
         return values
-    j = np.arange(values.shape[1], dtype=float)
-    tail = share * np.asarray(scale, dtype=float).reshape(-1, 1) * decay**j
+    tail = share * np.asarray(scale, dtype=float).reshape(-1, 1) * _decay(values.shape[1], decay)
     return np.maximum(values, tail)

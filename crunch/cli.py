@@ -38,6 +38,15 @@ def build_parser() -> argparse.ArgumentParser:
             "sweep rules in batch experiments, or open the app."
         ),
     )
+    parser.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        dest="plugin_global",
+        metavar="MODULE|FILE.py",
+        help="load your own module first, registering mechanisms, strategies or metrics "
+        "(repeatable; also read from the CRUNCH_PLUGINS environment variable)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMAND_MODULES:
@@ -48,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
                 continue
             raise
         module.register(sub)
+    for command in sub.choices.values():
+        command.add_argument(
+            "--plugin",
+            action="append",
+            default=[],
+            metavar="MODULE|FILE.py",
+            help="load your own module first (mechanisms, strategies, metrics); repeatable",
+        )
     return parser
 
 
@@ -57,9 +74,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     User errors (bad scenario, value out of range, unknown mechanism…) print one
     line on stderr and return 2; no traceback.
     """
+    from game import plugins
+
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        plugins.load_from_env()
+        for ref in [*args.plugin_global, *args.plugin]:
+            plugins.load(ref)
         return int(args.func(args) or 0)
     except (UserError, ValueError, FileNotFoundError) as err:
         sys.stderr.write(f"crunch {args.command}: error: {err}\n")
@@ -67,6 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"crunch {args.command}: interrupted\n")
         return 130
+    except BrokenPipeError:  # the reader went away (``crunch keys | head``): stop quietly
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,10 @@ Scripting API::
     summary_table(res.runs, res.spec)                      # mean and 95% CI per factor level
     write_report("results.db", "report.html")              # self-contained HTML
 
-The same from the shell: ``crunch sweep``, ``crunch results``, ``crunch report``.
+The same from the shell: ``crunch sweep``, ``crunch results``, ``crunch report``. The
+metrics a sweep keeps are the run metrics of :mod:`game.run_metrics` (one registry for
+every front); Compare (:mod:`experiments.compare`) shares the statistics of
+:mod:`experiments.stats`.
 Importing this package does not import the game (workers and the app stay light).
 """
 
@@ -23,7 +26,6 @@ from experiments.analysis import (
 )
 from experiments.designs import design_points
 from experiments.executors import EXECUTORS, open_executor
-from experiments.metrics import METRICS, Metric, register_metric, unregister_metric
 from experiments.report import build_report, write_report
 from experiments.runner import RunResult, RunTask, run_one
 from experiments.store import StoreError, open_for_sweep, open_results
@@ -32,8 +34,6 @@ from experiments.sweep_file import Sweep, SweepError, SweepFile, load_sweep, swe
 
 __all__ = [
     "EXECUTORS",
-    "METRICS",
-    "Metric",
     "Results",
     "RunResult",
     "RunTask",
@@ -52,13 +52,11 @@ __all__ = [
     "open_results",
     "plan_sweep",
     "point_table",
-    "register_metric",
     "run_one",
     "run_sweep",
     "sobol_indices",
     "summary_table",
     "sweep_from_toml",
-    "unregister_metric",
     "weekly_bands",
     "write_report",
 ]

@@ -7,13 +7,15 @@ Everything here works on the tables a :class:`experiments.store.ResultStore` ret
     res = load_results("results.db")
     summary_table(res.runs, res.spec)
 
+Metrics are labelled by :func:`metric_label` (the label of :mod:`game.run_metrics`, or
+the stored name of a metric this process does not know).
+
 Confidence intervals are 95% Student-t intervals of the mean over the runs in a group.
 A factor with many distinct values (a sampled range) is grouped into quantile bins.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +23,10 @@ import numpy as np
 import pandas as pd
 
 from experiments.designs import factor_levels, sobol_problem
-from experiments.sweep_file import LevelsFactor, SweepFile
+from experiments.factors import LevelsFactor
+from experiments.stats import mean_ci
+from experiments.sweep_schema import SweepFile
+from game.run_metrics import RUN_METRICS
 
 MAX_LEVELS_SHOWN = 12
 BINS = 5
@@ -79,24 +84,22 @@ def load_results(path: str | Path) -> Results:
         )
 
 
-def mean_ci(values: np.ndarray, level: float = 0.95) -> tuple[int, float, float, float, float]:
-    """Return ``(n, mean, sd, low, high)``: a Student-t confidence interval of the mean.
+def metric_label(name: str) -> str:
+    """How a metric is shown to people: its registry label, or its name when unknown.
 
-    Missing values are dropped; with fewer than two values the interval is NaN.
+    A results file can hold a metric this process has not registered (a plugin's, say):
+    it is shown by its stored name rather than refused.
     """
-    from scipy import stats
+    metric = RUN_METRICS.get(name)
+    return metric.summary_label if metric is not None else name
 
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    n = int(v.size)
-    if n == 0:
-        return 0, math.nan, math.nan, math.nan, math.nan
-    mean = float(v.mean())
-    if n < 2:
-        return n, mean, math.nan, math.nan, math.nan
-    sd = float(v.std(ddof=1))
-    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
-    return n, mean, sd, mean - half, mean + half
+
+def _within_bounds(name: str, low: float, high: float) -> tuple[float, float]:
+    """An interval's ends kept within the metric's bounds (a share's CI never passes 1)."""
+    metric = RUN_METRICS.get(name)
+    if metric is None:
+        return low, high
+    return metric.clip(low), metric.clip(high)
 
 
 def _format_number(x: float) -> str:
@@ -139,6 +142,9 @@ def factor_groups(runs: pd.DataFrame, spec: SweepFile, name: str) -> pd.Series:
 def summary_table(runs: pd.DataFrame, spec: SweepFile) -> pd.DataFrame:
     """Mean and 95% CI of every metric at every level of every factor (ok runs only).
 
+    The interval's ends are kept within the metric's bounds where the registry knows
+    them (a mean of shares has no interval end above 1).
+
     Returns:
         Columns ``factor, level, metric, n, mean, sd, ci_low, ci_high``; factors and
         metrics in file order, levels in their order.
@@ -155,6 +161,7 @@ def summary_table(runs: pd.DataFrame, spec: SweepFile) -> pd.DataFrame:
                 if metric not in ok.columns:
                     continue
                 n, mean, sd, lo, hi = mean_ci(ok.loc[mask, metric].to_numpy(dtype=float))
+                lo, hi = _within_bounds(metric, lo, hi)
                 rows.append(
                     {
                         "factor": name,
@@ -263,6 +270,8 @@ def weekly_bands(
 ) -> pd.DataFrame:
     """Mean weekly series of each metric with a 95% CI band, per level of ``by``.
 
+    Like :func:`summary_table`, the band stays within the metric's bounds.
+
     Args:
         weekly: The weekly table (run_key, week, metrics).
         runs: The runs table (to find each run's factor level).
@@ -303,6 +312,11 @@ def weekly_bands(
         },
         index=agg.index,
     ).reset_index()
+    for name in out["metric"].unique():  # bands stay within the metric's bounds
+        if name in RUN_METRICS:
+            low, high = RUN_METRICS[name].bounds
+            rows = out["metric"] == name
+            out.loc[rows, ["low", "high"]] = out.loc[rows, ["low", "high"]].clip(low, high)
     if by is not None:
         order = list(factor_groups(ok, spec, by).cat.categories)
         out["group"] = pd.Categorical(out["group"], categories=order, ordered=True)

@@ -233,7 +233,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 def _results(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from experiments.analysis import load_results, summary_table
+    from experiments.analysis import load_results, metric_label, summary_table
 
     res = load_results(args.db)
     if args.csv:
@@ -260,6 +260,7 @@ def _results(args: argparse.Namespace) -> int:
     table = summary_table(res.runs, spec)
     if not table.empty:
         table = table.assign(
+            metric=table["metric"].map(metric_label),
             mean=table["mean"].map("{:.4g}".format),
             ci95=[
                 f"[{lo:.4g}, {hi:.4g}]" for lo, hi in zip(table.ci_low, table.ci_high, strict=True)

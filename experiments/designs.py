@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from experiments.sweep_file import LevelsFactor, RangeFactor, SweepFile
+from experiments.factors import Factor, LevelsFactor
+from experiments.sweep_schema import SweepFile
 
-Factor = LevelsFactor | RangeFactor
 Point = dict[str, Any]
 
 

@@ -31,13 +31,14 @@ from experiments.analysis import (
     Results,
     factor_groups,
     load_results,
+    metric_label,
     series_factor,
     sobol_indices,
     summary_table,
     weekly_bands,
 )
-from experiments.metrics import METRICS
-from experiments.sweep_file import LevelsFactor, RangeFactor
+from experiments.factors import LevelsFactor, RangeFactor
+from game.run_metrics import RUN_METRICS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -104,8 +105,12 @@ def _figure(n_panels: int, *, height: float = 2.9):
     return fig, axes
 
 
-def _label(metric: str) -> str:
-    return metric.replace("_", " ")
+def _meaning(metric: str) -> str:
+    m = RUN_METRICS.get(metric)
+    if m is None:
+        return ""
+    better = f"; {m.better} is better" if m.better else ""
+    return f"{m.description} Unit: {m.unit}{better}."
 
 
 # ---------------------------------------------------------------------- sections
@@ -144,8 +149,8 @@ def _overview(res: Results) -> str:
         for k, f in spec.factors.items()
     )
     metrics = "".join(
-        f'<tr><td class="l"><code>{_e(m)}</code></td><td class="l">'
-        f"{_e(METRICS[m].description if m in METRICS else '')}</td></tr>"
+        f'<tr><td class="l"><code>{_e(m)}</code></td><td class="l">{_e(metric_label(m))}</td>'
+        f'<td class="l">{_e(_meaning(m))}</td></tr>'
         for m in spec.outputs.metrics
     )
     note = ""
@@ -158,7 +163,8 @@ def _overview(res: Results) -> str:
         f"<table>{body}</table>{note}"
         '<h3>Factors</h3><table><tr><th class="l">factor</th><th class="l">levels</th></tr>'
         f"{factors}</table>"
-        '<h3>Metrics</h3><table><tr><th class="l">metric</th><th class="l">meaning</th></tr>'
+        '<h3>Metrics</h3><table><tr><th class="l">metric</th><th class="l">label</th>'
+        '<th class="l">meaning</th></tr>'
         f"{metrics}</table>"
     )
 
@@ -173,7 +179,7 @@ def summary_html(table: pd.DataFrame, metrics: Sequence[str]) -> str:
         return "<p>No finished runs yet.</p>"
     parts: list[str] = []
     for factor, sub in table.groupby("factor", sort=False):
-        head = "".join(f"<th>{_e(_label(m))}</th>" for m in metrics)
+        head = "".join(f"<th>{_e(metric_label(m))}</th>" for m in metrics)
         rows: list[str] = []
         for level, by_level in sub.groupby("level", sort=False, observed=True):
             n = int(by_level["n"].max())
@@ -238,7 +244,7 @@ def _factor_plot(res: Results, table: pd.DataFrame, factor: str) -> str:
             ms=5,
         )
         ax.set_xticks(range(len(levels)), [str(v) for v in levels], rotation=20, ha="right")
-        ax.set_title(_label(metric), fontsize=10)
+        ax.set_title(metric_label(metric), fontsize=10)
     fig.suptitle(f"metrics against {factor}", fontsize=11)
     return _png(fig)
 
@@ -265,7 +271,7 @@ def _weekly_plot(res: Results) -> str:
                 alpha=0.18,
                 linewidth=0,
             )
-        ax.set_title(_label(metric), fontsize=10)
+        ax.set_title(metric_label(metric), fontsize=10)
         ax.set_xlabel("week", fontsize=8)
     axes[0].legend(fontsize=7, title=by, title_fontsize=7)
     split = f" by <code>{_e(by)}</code>" if by else ""
@@ -290,10 +296,11 @@ def _sobol_section(res: Results) -> str:
         ax.barh(y + 0.18, sub["ST"], 0.36, xerr=sub["ST_conf"], color=PALETTE[1], label="ST")
         ax.set_yticks(y, factors, fontsize=7)
         ax.invert_yaxis()
-        ax.set_title(_label(metric), fontsize=10)
+        ax.set_title(metric_label(metric), fontsize=10)
     axes[0].legend(fontsize=7)
     rows = "".join(
-        f'<tr><td class="l">{_e(r.metric)}</td><td class="l"><code>{_e(r.factor)}</code></td>'
+        f'<tr><td class="l">{_e(metric_label(r.metric))}</td>'
+        f'<td class="l"><code>{_e(r.factor)}</code></td>'
         f"<td>{_num(r.S1)} ± {_num(r.S1_conf)}</td><td>{_num(r.ST)} ± {_num(r.ST_conf)}</td></tr>"
         for r in table.itertuples()
     )

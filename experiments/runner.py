@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import socket
 import subprocess
@@ -125,13 +126,20 @@ def code_version() -> str:
 def _base_scenario(scenario_toml: str):
     from game.scenario import scenario_from_toml
 
-    return scenario_from_toml(scenario_toml)
+    # A sweep's base scenario was written by this project from a file the user chose, so
+    # its plugins may be imported (a Dask worker loads them the first time it sees them).
+    return scenario_from_toml(scenario_toml, trusted=True)
 
 
 @functools.lru_cache(maxsize=256)
 def _point_scenario(scenario_toml: str, params_json: str):
     scenario = _base_scenario(scenario_toml).with_overrides(json.loads(params_json))
     return scenario, scenario.digest()
+
+
+def _finite(value: float) -> float | None:
+    """A stored number: ``None`` where the run has no value (NaN)."""
+    return value if math.isfinite(value) else None
 
 
 def run_one(task: RunTask) -> RunResult:
@@ -157,17 +165,20 @@ def run_one(task: RunTask) -> RunResult:
         worker={"host": socket.gethostname(), "pid": os.getpid()},
     )
     try:
-        from experiments.metrics import summarise, weekly_series
-        from game.model import ComputeGame
+        from game.run_metrics import summarise, weekly_series
+        from game.world.model import ComputeGame
 
         params_json = json.dumps(task.params, sort_keys=True)
         scenario, digest = _point_scenario(task.scenario_toml, params_json)
         result.scenario_hash = digest
-        model = ComputeGame(scenario, rng=task.seed)
+        model = ComputeGame(scenario, rng=task.seed, keep_books=False)
         model.run(task.weeks if task.weeks is not None else scenario.weeks)
         frame = model.weeks_frame()
-        result.metrics = summarise(frame, task.metrics)
-        result.weekly = weekly_series(frame, task.metrics)
+        result.metrics = {k: _finite(v) for k, v in summarise(frame, task.metrics).items()}
+        result.weekly = {
+            k: [_finite(v) for v in series]
+            for k, series in weekly_series(frame, task.metrics).items()
+        }
         result.status = OK
     except Exception:
         result.metrics = {}
@@ -175,8 +186,3 @@ def run_one(task: RunTask) -> RunResult:
         result.error = traceback.format_exc()
     result.timing = {"started": started, "seconds": time.perf_counter() - t0}
     return result
-
-
-def run_batch(tasks: list[RunTask]) -> list[RunResult]:
-    """Run several tasks one after another (one message per batch for remote executors)."""
-    return [run_one(task) for task in tasks]

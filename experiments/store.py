@@ -30,14 +30,16 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import quote
 
-from experiments.metrics import weekly_metric_names
+from experiments.factors import LevelsFactor
 from experiments.runner import FAILED, OK, RunResult, code_version
-from experiments.sweep_file import LevelsFactor, SweepFile, stored_sweep
+from experiments.sweep_schema import SweepFile, stored_sweep
+from game.run_metrics import RUN_METRICS
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from experiments.sweep_file import Sweep
+
 
 FORMAT = "compute-crunch-results"
 SCHEMA_VERSION = "1"
@@ -109,8 +111,9 @@ def read_meta(path: str | Path) -> dict[str, str]:
     return meta
 
 
-def _factor_columns(spec: SweepFile) -> list[str]:
-    return list(spec.factors)
+def _weekly_metric_names(names: list[str]) -> list[str]:
+    """Those of ``names`` whose weekly series is stored (registry metrics read off a column)."""
+    return [n for n in names if n in RUN_METRICS and RUN_METRICS[n].reduce is None]
 
 
 def _check_columns(spec: SweepFile) -> None:
@@ -124,7 +127,7 @@ def _check_columns(spec: SweepFile) -> None:
 
 
 def _schema(spec: SweepFile, weekly: list[str]) -> list[str]:
-    factor_cols = ", ".join(_q(f) for f in _factor_columns(spec))
+    factor_cols = ", ".join(_q(f) for f in spec.factors)
     metric_cols = ", ".join(f"{_q(m)} REAL" for m in spec.outputs.metrics)
     weekly_cols = "".join(f", {_q(m)} REAL" for m in weekly)
     return [
@@ -349,7 +352,7 @@ def open_for_sweep(path: str | Path, sweep: Sweep) -> ResultStore:
         return ResultStore(p, conn, meta, read_only=False)
     _check_columns(sweep.spec)
     p.parent.mkdir(parents=True, exist_ok=True)
-    weekly = weekly_metric_names(sweep.spec.metric_names)
+    weekly = _weekly_metric_names(sweep.spec.metric_names)
     meta = {
         "format": FORMAT,
         "schema_version": SCHEMA_VERSION,

@@ -1,16 +1,16 @@
-"""``crunch run``, ``crunch scenarios`` and ``crunch mechanisms``."""
+"""``crunch run``, ``crunch scenarios``, ``crunch mechanisms`` and ``crunch keys``."""
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 import market
-from game.model import ComputeGame
+from game import keys
+from game.run_metrics import RUN_METRICS, summarise
 from game.scenario import (
     DEFAULT_PRESET,
     Scenario,
@@ -20,6 +20,7 @@ from game.scenario import (
     parse_override,
     save_scenario,
 )
+from game.world.model import ComputeGame
 
 RUN_EPILOG = """\
 examples:
@@ -27,6 +28,7 @@ examples:
   crunch run --scenario scarcity --mechanism vickrey --seed 7 --out runs/scarcity
   crunch run --scenario my.toml --set lab.research_teams=40 --set reallocation.enabled=false
   crunch run --scenario runs/scarcity/scenario.toml --seed 7   # reproduces the run exactly
+  crunch keys emotion.stress                   # every key you can --set, with its range
 """
 
 
@@ -64,7 +66,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=[],
         metavar="KEY=VALUE",
         dest="overrides",
-        help="override a scenario key, e.g. governance.research_share=0.6 (repeatable)",
+        help="override a scenario key, e.g. governance.research_credit_share=0.6 "
+        "(repeatable; `crunch keys` lists them)",
     )
     run.add_argument("--out", metavar="DIR", help="write the tables and scenario here")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -83,6 +86,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="List the allocation rules (mechanisms) with their properties.",
     )
     mech.set_defaults(func=cmd_mechanisms)
+
+    key = sub.add_parser(
+        "keys",
+        help="list the scenario keys you can set",
+        description=(
+            "List every scenario key with its type, default, allowed range and meaning "
+            "(what `--set KEY=VALUE`, sweep factors and scenario files accept)."
+        ),
+    )
+    key.add_argument(
+        "prefix", nargs="?", default="", metavar="PREFIX", help="only keys starting with this"
+    )
+    key.set_defaults(func=cmd_keys)
 
 
 def resolve_scenario(args: argparse.Namespace) -> Scenario:
@@ -134,37 +150,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(x: float, spec: str = ".2f") -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else format(x, spec)
-
-
 def summary_text(
     sc: Scenario, seed: int, weeks: pd.DataFrame, teams: pd.DataFrame, last_events: list[str]
 ) -> str:
-    """Return a readable summary of a finished run."""
-    last = weeks.iloc[-1]
+    """Return a readable summary of a finished run: every registered run metric, and more."""
+    rule = sc.clearing_rule
     lines = [
-        f"{sc.name}: {len(weeks)} weeks, mechanism {sc.market.mechanism}, "
+        f"{sc.name}: {len(weeks)} weeks, rule {rule} ({market.MECHANISMS[rule].label}), "
         f"governance {sc.governance.mode}, seed {seed}",
         "",
-        f"  fleet            {weeks['supply'].iloc[0]:.0f} -> {last['supply']:.0f} tranches, "
-        f"utilisation min {weeks['utilisation'].min():.1%}",
-        f"  clearing price   mean {_fmt(weeks['price'].mean(), '.1f')} credits/tranche, "
-        f"revenue {weeks['revenue'].sum():,.0f}",
-        f"  efficiency       mean {_fmt(weeks['efficiency'].mean())}   "
-        f"Jain {_fmt(weeks['jain'].mean())}   Gini {_fmt(weeks['gini'].mean())}",
-        f"  research share   {_fmt(weeks['research_share'].iloc[-13:].mean())} of GPUs "
-        "(last quarter)",
-        f"  stress           mean {weeks['mean_stress'].mean():.2f}, "
-        f"final {last['mean_stress']:.2f}, peak {weeks['max_stress'].max():.2f}; "
-        f"burnt-out teams at end {int(last['burnout_teams'])}",
-        f"  output           research {weeks['research_output'].sum():,.1f}, "
-        f"product value {weeks['product_value'].sum():,.1f}",
-        f"  deals            {int(weeks['deals'].sum())}   reclaims {int(weeks['reclaims'].sum())}"
-        f"   new-project wait {_fmt(weeks['new_project_wait'].mean(), '.1f')} weeks",
-        "",
-        "most stressed teams at the end:",
     ]
+    values = summarise(weeks)
+    width = max(len(m.summary_label) for m in RUN_METRICS.values())
+    for name, value in values.items():
+        m = RUN_METRICS[name]
+        lines.append(f"  {m.summary_label:<{width}}  {m.format(value):>10}  {m.unit}")
+    lines += ["", "most stressed teams at the end:"]
     final = teams[(teams["week"] == teams["week"].max()) & (teams["kind"] != "reallocation")]
     for _, row in final.nlargest(5, "stress").iterrows():
         lines.append(
@@ -190,10 +191,23 @@ def cmd_mechanisms(args: argparse.Namespace) -> int:
     for name, mech in market.MECHANISMS.items():
         tags = [
             "truthful" if mech.truthful else "not truthful",
-            "money" if mech.uses_money else "no money",
+            f"{mech.pricing.value} pricing" if mech.uses_money else "no money",
             "divisible" if mech.divisible else "whole tranches",
         ]
-        print(f"{name:<20} {', '.join(tags)}\n    {mech.description}")
+        print(f"{name:<20} {mech.label} — {', '.join(tags)}\n    {mech.description}")
     aliases = ", ".join(f"{a} -> {b}" for a, b in market.ALIASES.items())
     print(f"\naliases: {aliases}")
+    return 0
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """List scenario keys with type, default, range and description."""
+    chosen = [k for k in keys.all_keys(Scenario) if k.startswith(args.prefix)]
+    if not chosen:
+        close = keys.unknown_key_message(Scenario, args.prefix) if args.prefix else ""
+        raise ScenarioError(f"no scenario key starts with {args.prefix!r}; {close}")
+    for key in chosen:
+        info = keys.describe(Scenario, key)
+        allowed = f"; allowed {info.range}" if info.range else ""
+        print(f"{key}  ({info.type}, default {info.default!r}{allowed})\n    {info.description}")
     return 0

@@ -9,11 +9,13 @@ Quick start::
     out = market.clear("vickrey", bids, supply=3)
     out.allocation, out.payments, out.price
 
-``market.MECHANISMS`` maps each canonical name to a :class:`Mechanism` (callable, with
-``truthful``, ``uses_money``, ``divisible`` and ``description``); ``market.ALIASES`` maps
-``first_price`` and ``second_price`` to their canonical names. The submodules ``ledger``
-(credits), ``metrics`` (fairness and efficiency) and ``negotiation`` (bilateral bargaining)
-are importable from here too.
+``market.MECHANISMS`` maps each canonical name to a :class:`Mechanism` descriptor: callable,
+and carrying everything known about the rule (``label``, ``description``, ``formula``,
+``truthful``, ``uses_money``, ``divisible``, its :class:`Pricing` kind and hand-worked
+``examples``). ``market.ALIASES`` maps ``first_price`` and ``second_price`` to their
+canonical names. Adding a rule is one :func:`register` call with one :class:`Example`.
+The submodules ``ledger`` (credits), ``metrics`` (fairness and efficiency) and
+``negotiation`` (bilateral bargaining) are importable from here too.
 
 No Mesa, no Streamlit, no global randomness: every random choice goes through an explicit
 ``numpy.random.Generator``.
@@ -29,17 +31,22 @@ from market.outcome import Outcome
 from market.registry import (
     ALIASES,
     MECHANISMS,
+    Example,
     Mechanism,
+    Pricing,
     register,
     resolve_mechanism,
+    unregister,
 )
 
 __all__ = [
     "ALIASES",
     "MECHANISMS",
     "BidBook",
+    "Example",
     "Mechanism",
     "Outcome",
+    "Pricing",
     "allocation_rules",
     "auctions",
     "clear",
@@ -48,6 +55,7 @@ __all__ = [
     "negotiation",
     "register",
     "resolve_mechanism",
+    "unregister",
 ]
 
 # Sibling modules (credits, metrics, bargaining), re-exported as submodules.

@@ -15,11 +15,17 @@ from __future__ import annotations
 import numpy as np
 
 from market.book import BidBook, LazyGenerator, demands
-from market.registry import RuleResult, register
+from market.registry import Example, Pricing, RuleResult, register
 
 __all__ = ["committee", "equal_share", "lottery", "max_min_fair"]
 
 _FLOOR_SLACK = 1e-9  # shares within this of an integer count as that integer
+
+# Demands (number of positive bids) 2, 2 and 1.
+_BOOK = ((9.0, 4.0), (7.0, 6.0), (5.0, 0.0))
+# Demands 3, 1 and 2.
+_DEMANDS_312 = ((5.0, 4.0, 3.0), (6.0, 0.0, 0.0), (2.0, 1.0, 0.0))
+_NO_PAY = (0, 0, 0)
 
 
 def _no_money(allocation: np.ndarray) -> RuleResult:
@@ -62,7 +68,7 @@ def _hand_out(
     (float-rounding) case where one pass does not place every unit.
     """
     while left > 0:
-        eligible = np.flatnonzero(base < cap)
+        eligible = (base < cap).nonzero()[0]
         if eligible.size == 0:
             break
         take = min(left, eligible.size)
@@ -76,9 +82,37 @@ def _hand_out(
 
 @register(
     "committee",
+    label="Leadership committee",
+    pricing=Pricing.NONE,
     truthful=True,
-    uses_money=False,
     divisible=False,
+    formula=r"x_i = \min\left(d_i,\ \lambda\, w_i\right),\qquad \sum_i x_i = S",
+    reading=(
+        "Leadership gives each team a priority weight w (urgency) and shares whole tranches "
+        "in proportion, never more than a team asked for (d); what capped teams leave goes to "
+        "the rest. No money changes hands — how most labs allocate today."
+    ),
+    source="Weighted water-filling: Bertsekas & Gallager, *Data Networks* (1992), §6.5.",
+    examples=(
+        Example(
+            _BOOK,
+            3,
+            weights=(3, 1, 0.5),
+            allocation=(2, 1, 0),
+            payments=_NO_PAY,
+            note="Demands 2, 2, 1; level l with 3l + l + 0.5l = 3 is 2/3: shares 2, 2/3, 1/3. "
+            "Floors 2, 0, 0 leave one unit for the largest remainder, b1's 2/3.",
+        ),
+        Example(
+            _BOOK,
+            4,
+            weights=(4, 1, 1),
+            allocation=(2, 1, 1),
+            payments=_NO_PAY,
+            note="6l = 4 would give b0 8/3 > 2, so b0 is capped at 2; the other two units go "
+            "to weights 1, 1 at level 1.",
+        ),
+    ),
     description=(
         "Leadership committee: whole tranches shared in proportion to priority weights, no "
         "one getting more than it asked for; what capped teams leave is passed to the others "
@@ -106,7 +140,7 @@ def committee(book: BidBook, rng: LazyGenerator) -> RuleResult:
     allocation = np.zeros(book.n_bidders)
     if units == 0:
         return _no_money(allocation)
-    active = np.flatnonzero(demand)
+    active = demand.nonzero()[0]
     need = demand[active].astype(np.float64)
     weights = np.ones(active.size) if book.weights is None else book.weights[active]
     level = _weighted_level(need, weights, units)
@@ -121,9 +155,30 @@ def committee(book: BidBook, rng: LazyGenerator) -> RuleResult:
 
 @register(
     "equal_share",
+    label="Equal share",
+    pricing=Pricing.NONE,
     truthful=True,
-    uses_money=False,
     divisible=False,
+    formula=r"x_i = \min\left(d_i,\ \left\lfloor S / n \right\rfloor\right)",
+    reading=(
+        "Everyone who asks gets the same number of tranches, capped at what it asked for. What "
+        "a capped team cannot use stays idle: the naive baseline."
+    ),
+    source=(
+        "The equal-division benchmark of fair division: Moulin, *Fair Division and Collective "
+        "Welfare* (2003)."
+    ),
+    examples=(
+        Example(
+            _DEMANDS_312,
+            6,
+            allocation=(2, 1, 2),
+            payments=_NO_PAY,
+            note="Demands 3, 1, 2; 6 units over 3 bidders is 2 each, capped at demand: 2, 1, 2. "
+            "The unit b1 cannot use stays idle (max-min fair would give it to b0).",
+        ),
+        Example(_DEMANDS_312, 3, allocation=(1, 1, 1), payments=_NO_PAY, note="1 each."),
+    ),
     description=(
         "Naive equal split: every team that asks gets the same number of whole tranches "
         "(the remainder to randomly chosen teams), capped at its demand. Tranches a team "
@@ -146,7 +201,7 @@ def equal_share(book: BidBook, rng: LazyGenerator) -> RuleResult:
     """
     demand = demands(book.bids)
     allocation = np.zeros(book.n_bidders)
-    active = np.flatnonzero(demand)
+    active = demand.nonzero()[0]
     m = active.size
     if m == 0 or book.units == 0:
         return _no_money(allocation)
@@ -161,9 +216,33 @@ def equal_share(book: BidBook, rng: LazyGenerator) -> RuleResult:
 
 @register(
     "max_min_fair",
+    label="Max-min fair",
+    pricing=Pricing.NONE,
     truthful=True,
-    uses_money=False,
     divisible=False,
+    formula=r"x_i = \min\left(d_i,\ \lambda\right),\qquad \sum_i x_i = S",
+    reading=(
+        "Water-filling on demands: raise everybody's share together; teams that are satisfied "
+        "drop out and the rest keep rising. Nobody can get more without taking from someone "
+        "who has less."
+    ),
+    source="Bertsekas & Gallager (1992), §6.5; Ghodsi et al. (2011), DRF, *NSDI*.",
+    examples=(
+        Example(
+            _DEMANDS_312,
+            6,
+            allocation=(3, 1, 2),
+            payments=_NO_PAY,
+            note="Demands 3, 1, 2; level 3 uses 3 + 1 + 2 = 6.",
+        ),
+        Example(
+            _DEMANDS_312,
+            5,
+            allocation=(2, 1, 2),
+            payments=_NO_PAY,
+            note="Level 2 uses 2 + 1 + 2 = 5 exactly.",
+        ),
+    ),
     description=(
         "Max-min fairness: water-filling on demands. Everyone gets the same number of whole "
         "tranches up to its demand, and what satisfied teams do not need is shared among the "
@@ -196,7 +275,7 @@ def max_min_fair(book: BidBook, rng: LazyGenerator) -> RuleResult:
     level = int((units - capped_before[j]) // still_filling[j])
     allocation = np.minimum(demand, level)
     left = units - int(allocation.sum())
-    unsatisfied = np.flatnonzero(demand > allocation)
+    unsatisfied = (demand > allocation).nonzero()[0]
     allocation = allocation.astype(np.float64)
     if left:
         allocation[unsatisfied[_random_subset(unsatisfied.size, left, rng)]] += 1.0
@@ -205,9 +284,35 @@ def max_min_fair(book: BidBook, rng: LazyGenerator) -> RuleResult:
 
 @register(
     "lottery",
+    label="Lottery",
+    pricing=Pricing.NONE,
     truthful=True,
-    uses_money=False,
     divisible=False,
+    formula=(
+        r"\pi \sim \text{uniform order},\qquad x_{\pi(k)} = \min\left(d_{\pi(k)},\ "
+        r"S - \sum_{j<k} x_{\pi(j)}\right)"
+    ),
+    reading=(
+        "Teams are served in a random order, each taking all it asked for until the pool runs "
+        "out. Fair before the draw, very unequal after it."
+    ),
+    source="Random serial dictatorship: Abdulkadiroğlu & Sönmez (1998), *Econometrica* 66.",
+    examples=(
+        Example(
+            _DEMANDS_312,
+            7,
+            allocation=(3, 1, 2),
+            payments=_NO_PAY,
+            note="Total demand 6 <= 7: everyone is served in full whatever the order.",
+        ),
+        Example(
+            ((5.0, 4.0, 3.0),),
+            2,
+            allocation=(2,),
+            payments=(0,),
+            note="One bidder is first in any order and takes 2 of its 3 units.",
+        ),
+    ),
     description=(
         "Lottery: teams are served in a random order, each taking its full demand until the "
         "tranches run out (the last one served may get part of its demand). Nobody pays."

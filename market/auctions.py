@@ -22,9 +22,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from market.book import BidBook, LazyGenerator
-from market.registry import RuleResult, register
+from market.registry import Example, Pricing, RuleResult, register
 
 __all__ = ["pay_as_bid", "proportional_share", "uniform_price", "vickrey"]
+
+# A shared book: bidder 0 bids 9 then 4, bidder 1 bids 7 then 6, bidder 2 bids 5 for one unit.
+_BOOK = ((9.0, 4.0), (7.0, 6.0), (5.0, 0.0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ def _select_winners(book: BidBook, rng: LazyGenerator) -> _Selection:
     else:  # bids tied at the cut-off: the highest random keys among them win
         win = bids > lowest_winning
         need = units - int(np.count_nonzero(win))
-        tied = np.flatnonzero(flat == lowest_winning)
+        tied = (flat == lowest_winning).nonzero()[0]
         keys = rng.get().random(tied.size)
         chosen = tied[np.argpartition(-keys, need - 1)[:need]]
         win.reshape(-1)[chosen] = True
@@ -81,9 +84,48 @@ def _select_winners(book: BidBook, rng: LazyGenerator) -> _Selection:
 
 @register(
     "pay_as_bid",
+    label="Pay as bid",
+    pricing=Pricing.DISCRIMINATORY,
     truthful=False,
-    uses_money=True,
     divisible=False,
+    formula=(
+        r"x_i = \#\{k : b_{ik} \text{ among the } S \text{ highest bids}\},\qquad "
+        r"p_i = \sum_{k \le x_i} b_{ik}"
+    ),
+    reading=(
+        "Each team pays exactly what it bid for each tranche it won. Bidding your true value "
+        "earns you nothing, so everybody shades: with n bidders and one unit the equilibrium "
+        "bid is (n−1)/n of the value."
+    ),
+    source=(
+        "Vickrey (1961), *J. Finance* 16; Ausubel, Cramton, Pycia, Rostek & Weretka (2014), "
+        "*Rev. Econ. Stud.* 81."
+    ),
+    examples=(
+        Example(
+            _BOOK,
+            3,
+            allocation=(1, 2, 0),
+            payments=(9, 13, 0),
+            note="The three highest bids are 9 (b0), 7 and 6 (b1); 5 and 4 are rejected. "
+            "Each winner pays its own winning bids: b0 9, b1 7 + 6 = 13.",
+        ),
+        Example(
+            _BOOK,
+            3,
+            reserve=5.5,
+            allocation=(1, 2, 0),
+            payments=(9, 13, 0),
+            note="Reserve 5.5 drops 4 and 5: the remaining 9, 7, 6 all win at their bids.",
+        ),
+        Example(
+            _BOOK,
+            2.7,
+            allocation=(1, 1, 0),
+            payments=(9, 7, 0),
+            note="Fractional supply 2.7 means 2 whole units: 9 and 7 win.",
+        ),
+    ),
     description=(
         "Discriminatory auction: the highest unit bids win and each winner pays its own "
         "winning bids. With one unit this is the first-price sealed-bid auction, so bidders "
@@ -106,9 +148,46 @@ def pay_as_bid(book: BidBook, rng: LazyGenerator) -> RuleResult:
 
 @register(
     "uniform_price",
+    label="Uniform price",
+    pricing=Pricing.UNIFORM,
     truthful=False,
-    uses_money=True,
     divisible=False,
+    formula=r"p^\ast = \max\left(b_{(S+1)},\ r\right),\qquad p_i = p^\ast\, x_i",
+    reading=(
+        "The S highest unit bids win and every winning tranche costs the same price: the "
+        "highest losing bid b₍S+1₎, or the reserve r if that is higher. Teams wanting several "
+        "tranches gain by bidding low on their later ones (demand reduction)."
+    ),
+    source=(
+        "Ausubel et al. (2014), *Rev. Econ. Stud.* 81; Krishna, *Auction Theory* (2010), ch. 12."
+    ),
+    examples=(
+        Example(
+            _BOOK,
+            3,
+            allocation=(1, 2, 0),
+            payments=(5, 10, 0),
+            price=5.0,
+            note="Winners as pay-as-bid; the highest rejected bid is 5, so every unit costs 5.",
+        ),
+        Example(
+            _BOOK,
+            3,
+            reserve=5.5,
+            allocation=(1, 2, 0),
+            payments=(5.5, 11, 0),
+            price=5.5,
+            note="Reserve 5.5 drops 5 and 4; nothing is rejected, so the price is the reserve.",
+        ),
+        Example(
+            _BOOK,
+            1,
+            allocation=(1, 0, 0),
+            payments=(7, 0, 0),
+            price=7.0,
+            note="Supply 1: only 9 wins; the highest rejected bid is 7.",
+        ),
+    ),
     description=(
         "Uniform-price auction: the highest unit bids win and every winning unit pays the same "
         "price, the highest rejected bid (or the reserve if higher). Truthful with one-unit "
@@ -137,9 +216,44 @@ def uniform_price(book: BidBook, rng: LazyGenerator) -> RuleResult:
 
 @register(
     "vickrey",
+    label="Vickrey (VCG)",
+    pricing=Pricing.VCG,
     truthful=True,
-    uses_money=True,
     divisible=False,
+    formula=r"p_i = W_{-i}(\text{without } i) - W_{-i}(\text{with } i)",
+    reading=(
+        "Winners are the S highest unit bids; each team pays the value its tranches took away "
+        "from the others (the rival bids it displaced). Bidding your true values is a dominant "
+        "strategy, so nobody needs to guess what others do."
+    ),
+    source="Vickrey (1961); Clarke (1971), *Public Choice* 11; Groves (1973), *Econometrica* 41.",
+    examples=(
+        Example(
+            _BOOK,
+            3,
+            allocation=(1, 2, 0),
+            payments=(5, 9, 0),
+            note="Winners 9 | 7, 6; rejected 5 (b2), 4 (b0). b0 displaces the best rival "
+            "rejected bid, 5; b1 the two best, 5 + 4 = 9. By VCG: others' welfare without b1 "
+            "is 9 + 5 + 4 = 18, with b1 9, so b1 pays 9.",
+        ),
+        Example(
+            _BOOK,
+            3,
+            reserve=4.5,
+            allocation=(1, 2, 0),
+            payments=(5, 9.5, 0),
+            note="Reserve 4.5 drops the 4: b0 pays 5; b1 pays 5 + the reserve 4.5 (the "
+            "seller keeps a unit worth 4.5) = 9.5.",
+        ),
+        Example(
+            (9.0, 7.0, 5.0),
+            1,
+            allocation=(1, 0, 0),
+            payments=(7, 0, 0),
+            note="One unit: the second-price auction; 9 wins and pays 7.",
+        ),
+    ),
     description=(
         "Multi-unit Vickrey (VCG) auction: the highest unit bids win and each winner pays the "
         "rival bids its units displaced (never less than the reserve). Bidding true values is "
@@ -168,7 +282,7 @@ def vickrey(book: BidBook, rng: LazyGenerator) -> RuleResult:
     """
     sel = _select_winners(book, rng)
     allocation = sel.allocation
-    winners = np.flatnonzero(allocation)
+    winners = allocation.nonzero()[0]
     payments = np.zeros(allocation.shape[0])
     if winners.size == 0:
         return allocation, payments, None
@@ -177,7 +291,7 @@ def vickrey(book: BidBook, rng: LazyGenerator) -> RuleResult:
         return allocation, payments, None
     k = book.max_units
     flat = book.bids.reshape(-1)
-    rejected_at = np.flatnonzero(~sel.win.reshape(-1) & (flat > 0.0))
+    rejected_at = (~sel.win.reshape(-1) & (flat > 0.0)).nonzero()[0]
     rejected = flat[rejected_at]
     if rejected.size > k:
         keep = np.argpartition(rejected, rejected.size - k)[rejected.size - k :]
@@ -204,9 +318,43 @@ def vickrey(book: BidBook, rng: LazyGenerator) -> RuleResult:
 
 @register(
     "proportional_share",
+    label="Proportional share (Kelly)",
+    pricing=Pricing.PROPORTIONAL,
     truthful=False,
-    uses_money=True,
     divisible=True,
+    formula=(
+        r"x_i = \frac{w_i}{\sum_j w_j}\, S,\qquad "
+        r"p = \max\left(\frac{\sum_j w_j}{S},\ r\right)"
+    ),
+    reading=(
+        "Each team names a budget w; the pool is split in proportion to the money. Simple and "
+        "divisible; strategic teams still keep at least 3/4 of the best possible welfare."
+    ),
+    source=(
+        "Kelly (1997), *Eur. Trans. Telecomm.* 8; Johari & Tsitsiklis (2004), "
+        "*Math. Oper. Res.* 29."
+    ),
+    examples=(
+        Example(
+            _BOOK,
+            3,
+            allocation=(39 / 31, 39 / 31, 15 / 31),
+            payments=(13, 13, 5),
+            price=31 / 3,
+            note="Money bids are the row totals 13, 13, 5 (sum 31); shares w/31 x 3; everyone "
+            "pays its own total; the price is 31/3 per unit.",
+        ),
+        Example(
+            _BOOK,
+            3,
+            reserve=8,
+            allocation=(1.125, 0, 0),
+            payments=(9, 0, 0),
+            price=8.0,
+            note="Reserve 8 leaves only b0's 9; reserve x S = 24 > 9, so b0 gets 9/24 x 3 = "
+            "1.125 units and the price is the reserve.",
+        ),
+    ),
     description=(
         "Kelly's proportional share: each bidder pays its total bid and receives a divisible "
         "share of supply proportional to it (the price per unit is total money over supply, "

@@ -263,7 +263,7 @@ def validate_budgets(budgets: ArrayLike | None, n: int) -> np.ndarray | None:
         return None
     arr = _per_bidder("budgets", budgets, n)
     if n and not arr.min() >= 0.0:  # NaN fails the comparison too
-        i = int(np.flatnonzero(~(arr >= 0.0))[0])
+        i = int((~(arr >= 0.0)).nonzero()[0][0])
         raise ValueError(
             f"budgets[{i}] = {_show(arr[i])} is not allowed; budgets must be numbers >= 0 "
             "(inf means no cap)"
@@ -288,7 +288,7 @@ def validate_weights(weights: ArrayLike | None, n: int) -> np.ndarray | None:
         return None
     arr = _per_bidder("weights", weights, n)
     if n and not (arr.min() > 0.0 and arr.max() < math.inf):
-        i = int(np.flatnonzero(~((arr > 0.0) & (arr < math.inf)))[0])
+        i = int((~((arr > 0.0) & (arr < math.inf))).nonzero()[0][0])
         raise ValueError(
             f"weights[{i}] = {_show(arr[i])} is not allowed; weights must be finite numbers > 0"
         )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from market.book import LazyGenerator, make_book
 from market.outcome import Outcome
 from market.registry import MECHANISMS, resolve_mechanism
 
@@ -46,16 +45,5 @@ def clear(
     Raises:
         ValueError: On an unknown mechanism or any invalid input.
     """
-    name = resolve_mechanism(mechanism)
-    mech = MECHANISMS[name]
-    lazy_rng = LazyGenerator(rng)
-    book = make_book(bids, supply, reserve=reserve, budgets=budgets, weights=weights)
-    if mech.uses_money:
-        book = book.priced()
-    allocation, payments, price = mech.func(book, lazy_rng)
-    return Outcome(
-        allocation=allocation,
-        payments=payments,
-        price=None if price is None else float(price),
-        mechanism=name,
-    )
+    mech = MECHANISMS[resolve_mechanism(mechanism)]
+    return mech(bids, supply, reserve=reserve, budgets=budgets, weights=weights, rng=rng)

@@ -1,17 +1,20 @@
-"""Tests for agents.productivity and its parameter dataclasses."""
+"""Tests for agents.productivity and its parameter models."""
 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from pydantic import ValidationError
 
 from agents import productivity as prod
-from agents.params import ProductParams, ResearchParams
+from agents.productivity import ProductParams, ResearchParams
+from agents.schema import WeekEvent
 
 SETTINGS = settings(max_examples=60, deadline=None)
 positive = st.floats(0.1, 1000.0)
@@ -21,28 +24,72 @@ positive = st.floats(0.1, 1000.0)
 
 
 @pytest.mark.parametrize(
-    ("cls", "field", "bad"),
+    ("cls", "field", "bad", "loc", "reason"),
     [
-        (ResearchParams, "form", "leontief"),
-        (ResearchParams, "alpha_people", 1.5),
-        (ResearchParams, "ces_sigma", 0.0),
-        (ResearchParams, "tfp", -1.0),
-        (ProductParams, "latency_exponent", 0.4),
-        (ProductParams, "users_per_tranche", 0.0),
-        (ProductParams, "demand_ceiling", 0.5),
-        (ProductParams, "tier_sizes", "big"),
-        (ProductParams, "tier_sizes", (0.3, -0.1)),
+        (ResearchParams, "form", "leontief", ("form",), "'cobb_douglas' or 'ces'"),
+        (ResearchParams, "alpha_people", 1.5, ("alpha_people",), "less than or equal to 1"),
+        (ResearchParams, "ces_sigma", 0.0, ("ces_sigma",), "greater than 0"),
+        (ResearchParams, "tfp", -1.0, ("tfp",), "greater than 0"),
+        (
+            ProductParams,
+            "latency_exponent",
+            0.4,
+            ("latency_exponent",),
+            "greater than or equal to 0.5",
+        ),
+        (ProductParams, "users_per_tranche", 0.0, ("users_per_tranche",), "greater than 0"),
+        (ProductParams, "demand_per_person", 0.0, ("demand_per_person",), "greater than 0"),
+        (ProductParams, "demand_ceiling", 0.5, ("demand_ceiling",), "greater than or equal to 1"),
+        (
+            ProductParams,
+            "max_utilisation",
+            1.0,
+            ("max_utilisation",),
+            "less than or equal to 0.999",
+        ),
+        (ProductParams, "tier_sizes", "big", ("tier_sizes",), "valid tuple"),
+        (ProductParams, "tier_sizes", (0.3, -0.1), ("tier_sizes", 1), "greater than or equal to 0"),
+        (ProductParams, "tier_sizes", (0.3, 10.5), ("tier_sizes", 1), "less than or equal to 10"),
+        (
+            ProductParams,
+            "demand_spikes",
+            [{"week": -1, "tranches": 2.0}],
+            ("demand_spikes", 0, "week"),
+            "greater than or equal to 0",
+        ),
     ],
 )
-def test_params_reject_bad_values_naming_field(cls, field, bad):
-    with pytest.raises(ValueError, match=rf"{cls.__name__}\.{field}"):
+def test_params_reject_bad_values_naming_field_and_bound(cls, field, bad, loc, reason):
+    with pytest.raises(ValidationError) as info:
         cls(**{field: bad})
+    [error] = info.value.errors()
+    assert error["loc"] == loc
+    assert re.search(reason, error["msg"]), error["msg"]
+    message = str(info.value)
+    assert cls.__name__ in message
+    assert re.search(rf"^{re.escape('.'.join(map(str, loc)))}$", message, flags=re.MULTILINE)
 
 
-def test_tier_sizes_from_a_list_become_a_hashable_tuple():
-    p = ProductParams(tier_sizes=[0.1, 0.2])
-    assert p.tier_sizes == (0.1, 0.2)
-    assert hash(p) == hash(ProductParams(tier_sizes=(0.1, 0.2)))
+def test_params_refuse_unknown_keys_and_assignment():
+    with pytest.raises(ValidationError, match="tier_size"):
+        ProductParams(tier_size=(0.3,))
+    p = ResearchParams()
+    with pytest.raises(ValidationError, match="frozen"):
+        p.tfp = 2.0  # type: ignore[misc]
+
+
+def test_tier_sizes_from_a_list_become_a_hashable_tuple_of_floats():
+    p = ProductParams(tier_sizes=[0.1, 2])
+    assert p.tier_sizes == (0.1, 2.0)
+    assert all(type(size) is float for size in p.tier_sizes)
+    assert hash(p) == hash(ProductParams(tier_sizes=(0.1, 2.0)))
+
+
+def test_demand_spikes_from_dicts_become_hashable_week_events():
+    p = ProductParams(demand_spikes=[{"week": 3, "tranches": 5}])
+    assert p.demand_spikes == (WeekEvent(week=3, tranches=5.0),)
+    assert hash(p) == hash(ProductParams(demand_spikes=(WeekEvent(week=3, tranches=5.0),)))
+    assert ProductParams().demand_spikes == ()
 
 
 # ------------------------------------------------------------------------ research

@@ -8,27 +8,34 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+from typing import Any, ClassVar
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from pydantic import ValidationError
 
-from agents.params import BiddingParams
+import market
 from agents.strategies import (
     STRATEGIES,
     AuctionFever,
+    BiddingParams,
     BiddingStrategy,
     BudgetPacer,
+    Feedback,
     Shaded,
     TeamView,
     Truthful,
     clip_to_budget,
     enforce_non_increasing,
     get_strategy,
+    register_strategy,
     shade_factor,
+    unregister_strategy,
 )
+from market import Pricing
 
 SETTINGS = settings(max_examples=50, deadline=None)
 # The contract's property tests run once per subclass, i.e. from several executors; they
@@ -36,19 +43,8 @@ SETTINGS = settings(max_examples=50, deadline=None)
 CONTRACT_SETTINGS = settings(
     max_examples=50, deadline=None, suppress_health_check=[HealthCheck.differing_executors]
 )
-MECHANISMS = [
-    "pay_as_bid",
-    "first_price",
-    "uniform_price",
-    "vickrey",
-    "second_price",
-    "proportional_share",
-    "ascending_clock",
-    "committee",
-    "equal_share",
-    "max_min_fair",
-    "lottery",
-]
+#: Pricing of every registered clearing rule (what the strategies branch on).
+MECHANISM_PRICING = {name: mech.pricing for name, mech in market.MECHANISMS.items()}
 
 
 @st.composite
@@ -78,7 +74,7 @@ def team_views(draw, m=None, k=None, zero_budget=False, zero_values=False) -> Te
         spent_this_quarter=draw(hnp.arrays(float, m, elements=st.floats(0.0, 100.0))),
         weeks_left_in_quarter=draw(st.integers(0, 13)),
         n_bidders=draw(st.integers(1, 50)),
-        mechanism=draw(st.sampled_from(MECHANISMS)),
+        pricing=draw(st.sampled_from(list(Pricing))),
         last_price=draw(st.one_of(st.none(), st.floats(0.0, 120.0))),
         params=params,
     )
@@ -93,7 +89,7 @@ def make_view(values, budget=1e9, **kwargs) -> TeamView:
         "spent_this_quarter": np.zeros(m),
         "weeks_left_in_quarter": 1,
         "n_bidders": 4,
-        "mechanism": "pay_as_bid",
+        "pricing": Pricing.DISCRIMINATORY,
         "last_price": None,
         "params": BiddingParams(),
     }
@@ -120,6 +116,31 @@ class StrategyContract:
         assert isinstance(cls.metadata["description"], str) and cls.metadata["description"]
         assert isinstance(cls.metadata["uses_stress"], bool)
         assert isinstance(cls.metadata["stochastic"], bool)
+        assert cls.metadata["learns"] is cls.learns()
+
+    @CONTRACT_SETTINGS
+    @given(view=team_views(), seed=st.integers(0, 2**32 - 1))
+    def test_bid_for_a_batch_matches_bid_row_for_row(self, view, seed):
+        cls = self.strategy_cls
+        batch = cls.bid_for([cls()] * view.m, view, np.random.default_rng(seed))
+        alone = cls().bid(view, np.random.default_rng(seed))
+        np.testing.assert_array_equal(batch, alone)
+        if cls.metadata["stochastic"]:
+            return
+        for j in range(view.m):
+            row = cls.bid_for([cls()], view.rows([j]), np.random.default_rng(seed))
+            np.testing.assert_array_equal(row, batch[j : j + 1])
+
+    def test_bid_for_no_members_gives_an_empty_book(self):
+        view = make_view(np.zeros((0, 3)))
+        assert self.strategy_cls.bid_for([], view, np.random.default_rng(0)).shape == (0, 3)
+
+    def test_fresh_instances_are_equal_and_differ_from_other_strategies(self):
+        assert self.strategy() == self.strategy()
+        assert hash(self.strategy()) == hash(self.strategy())
+        others = [cls() for cls in STRATEGIES.values() if cls is not self.strategy_cls]
+        assert others
+        assert all(self.strategy() != other for other in others)
 
     @CONTRACT_SETTINGS
     @given(view=team_views())
@@ -233,6 +254,69 @@ def test_registry_holds_the_documented_strategies():
     assert set(STRATEGIES) >= {"truthful", "shaded", "auction_fever", "budget_pacer"}
 
 
+class _HalfValue(BiddingStrategy):
+    """A tiny strategy for the registry tests: bids half of every value."""
+
+    name = "half_value_for_tests"
+    metadata: ClassVar[dict[str, Any]] = {
+        "description": "Bids half its values.",
+        "uses_stress": False,
+        "stochastic": False,
+        "learns": False,
+    }
+
+    def propose(self, view, rng):
+        return view.values / 2
+
+
+def test_a_registered_strategy_is_found_by_name_until_unregistered():
+    assert _HalfValue.name not in STRATEGIES
+    try:
+        assert register_strategy(_HalfValue) is _HalfValue
+        assert STRATEGIES[_HalfValue.name] is _HalfValue
+        assert get_strategy(_HalfValue.name) is _HalfValue
+    finally:
+        unregister_strategy(_HalfValue.name)
+    assert _HalfValue.name not in STRATEGIES
+    with pytest.raises(ValueError, match=_HalfValue.name):
+        get_strategy(_HalfValue.name)
+    unregister_strategy(_HalfValue.name)  # removing an absent name is not an error
+
+
+def test_register_strategy_rejects_a_taken_name():
+    class Impostor(Truthful):
+        name = "shaded"
+
+    before = dict(STRATEGIES)
+    with pytest.raises(ValueError, match="'shaded' is already registered"):
+        register_strategy(Impostor)
+    assert before == STRATEGIES
+
+
+@pytest.mark.parametrize("bad", [object, Truthful(), "truthful", int])
+def test_register_strategy_rejects_what_is_not_a_strategy_class(bad):
+    before = dict(STRATEGIES)
+    with pytest.raises(ValueError, match="not a BiddingStrategy subclass"):
+        register_strategy(bad)
+    assert before == STRATEGIES
+
+
+def test_register_strategy_rejects_a_nameless_strategy():
+    class Nameless(Truthful):
+        name = ""
+
+    with pytest.raises(ValueError, match="Nameless"):
+        register_strategy(Nameless)
+
+
+def test_unregister_strategy_keeps_the_built_ins():
+    try:
+        unregister_strategy("truthful")
+        assert STRATEGIES["truthful"] is Truthful
+    finally:
+        STRATEGIES.setdefault("truthful", Truthful)
+
+
 # ------------------------------------------------------------------------ TeamView
 
 
@@ -246,10 +330,44 @@ def test_team_view_exposes_only_what_a_team_may_know():
         "spent_this_quarter",
         "weeks_left_in_quarter",
         "n_bidders",
-        "mechanism",
+        "pricing",
         "last_price",
         "params",
     }
+
+
+@pytest.mark.parametrize("pricing", list(Pricing))
+def test_team_view_takes_pricing_as_a_member_or_its_value(pricing):
+    for given_as in (pricing, pricing.value):
+        view = make_view([[1.0]], pricing=given_as)
+        assert view.pricing is pricing
+    assert TeamView.single([1.0], 1.0, pricing=pricing.value).pricing is pricing
+
+
+def test_team_view_rows_selects_a_sub_batch_sharing_the_market_facts():
+    view = make_view(
+        [[3.0, 1.0], [5.0, 2.0], [4.0, 4.0]],
+        budget=np.array([10.0, 20.0, 30.0]),
+        stress=np.array([0.1, 0.2, 0.3]),
+        lost_last=np.array([True, False, True]),
+        spent_this_quarter=np.array([1.0, 2.0, 3.0]),
+        weeks_left_in_quarter=7,
+        n_bidders=9,
+        pricing=Pricing.UNIFORM,
+        last_price=2.5,
+        params=BiddingParams(fever=1.0),
+    )
+    sub = view.rows([2, 0])
+    assert sub.m == 2 and sub.k == 2
+    np.testing.assert_array_equal(sub.values, [[4.0, 4.0], [3.0, 1.0]])
+    np.testing.assert_array_equal(sub.budget, [30.0, 10.0])
+    np.testing.assert_array_equal(sub.stress, [0.3, 0.1])
+    np.testing.assert_array_equal(sub.lost_last, [True, True])
+    np.testing.assert_array_equal(sub.spent_this_quarter, [3.0, 1.0])
+    for name in ("weeks_left_in_quarter", "n_bidders", "pricing", "last_price", "params"):
+        assert getattr(sub, name) == getattr(view, name)
+    assert not sub.values.flags.writeable
+    assert view.rows(np.array([], dtype=int)).values.shape == (0, 2)
 
 
 def test_team_view_does_not_freeze_the_callers_arrays():
@@ -269,6 +387,9 @@ def test_team_view_does_not_freeze_the_callers_arrays():
         ({"n_bidders": 0}, "n_bidders"),
         ({"weeks_left_in_quarter": -1}, "weeks_left_in_quarter"),
         ({"last_price": -1.0}, "last_price"),
+        ({"pricing": "ascending_clock"}, "pricing"),
+        ({"pricing": "vickrey"}, "pricing"),
+        ({"params": {"shade": 0.5}}, "params"),
     ],
 )
 def test_team_view_rejects_inconsistent_input(change, word):
@@ -280,18 +401,38 @@ def test_team_view_rejects_inconsistent_input(change, word):
         "spent_this_quarter": np.zeros(1),
         "weeks_left_in_quarter": 1,
         "n_bidders": 2,
-        "mechanism": "vickrey",
+        "pricing": Pricing.VCG,
     }
     kwargs.update(change)
     with pytest.raises(ValueError, match=word):
         TeamView(**kwargs)
 
 
-def test_bidding_params_reject_bad_values():
-    with pytest.raises(ValueError, match=r"BiddingParams\.shade"):
-        BiddingParams(shade=1.5)
-    with pytest.raises(ValueError, match=r"BiddingParams\.pace_smoothing"):
-        BiddingParams(pace_smoothing=-0.1)
+@pytest.mark.parametrize(
+    ("field", "bad", "reason"),
+    [
+        ("shade", 1.5, "less than or equal to 1"),
+        ("shade", -0.1, "greater than or equal to 0"),
+        ("pace_smoothing", -0.1, "greater than or equal to 0"),
+        ("fever", 6.0, "less than or equal to 5"),
+        ("joy_of_winning", -1.0, "greater than or equal to 0"),
+    ],
+)
+def test_bidding_params_reject_bad_values_naming_field_and_bound(field, bad, reason):
+    with pytest.raises(ValidationError) as info:
+        BiddingParams(**{field: bad})
+    [error] = info.value.errors()
+    assert error["loc"] == (field,)
+    assert reason in error["msg"]
+    assert "BiddingParams" in str(info.value)
+
+
+def test_bidding_params_are_frozen_and_refuse_unknown_keys():
+    with pytest.raises(ValidationError, match="frozen"):
+        BiddingParams().fever = 1.0  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="shading"):
+        BiddingParams(shading=0.5)
+    assert BiddingParams().shade is None
 
 
 # ------------------------------------------------------------------------- helpers
@@ -339,28 +480,107 @@ def test_base_strategy_rejects_a_proposal_of_the_wrong_shape():
         Broken().bid(make_view([[1.0]]), np.random.default_rng(0))
 
 
+class _Scaled(BiddingStrategy):
+    """A strategy with per-instance state, for the base-class tests."""
+
+    name = "scaled_for_tests"
+
+    def __init__(self, factor: float) -> None:
+        self.factor = factor
+
+    def propose(self, view, rng):
+        return view.values * self.factor
+
+
+def test_strategies_are_equal_when_class_and_state_agree():
+    assert _Scaled(0.5) == _Scaled(0.5)
+    assert _Scaled(0.5) != _Scaled(0.25)
+    assert _Scaled(0.5) != Truthful()
+    assert Truthful() != "truthful"
+
+
+def test_default_bid_for_lets_the_first_member_decide_for_the_batch():
+    view = make_view([[8.0, 4.0], [6.0, 2.0]])
+    bids = _Scaled.bid_for([_Scaled(0.5), _Scaled(1.0)], view, np.random.default_rng(0))
+    np.testing.assert_allclose(bids, [[4.0, 2.0], [3.0, 1.0]])
+
+
+def test_learns_is_true_only_where_observe_for_is_overridden():
+    seen: list[Feedback] = []
+
+    class Learner(Truthful):
+        name = "learner_for_tests"
+
+        @classmethod
+        def observe_for(cls, members, feedback):
+            seen.append(feedback)
+
+    assert Learner.learns()
+    assert not any(cls.learns() for cls in (Truthful, Shaded, AuctionFever, BudgetPacer))
+    view = make_view([[3.0, 1.0]])
+    feedback = Feedback(view, np.array([[3.0, 1.0]]), np.array([1.0]), np.array([3.0]), 3.0)
+    assert BiddingStrategy.observe_for([Truthful()], feedback) is None
+    Learner.observe_for([Learner()], feedback)
+    assert len(seen) == 1 and seen[0] is feedback
+
+
 # ----------------------------------------------------------------------- behaviour
 
 
-@pytest.mark.parametrize("mechanism", ["pay_as_bid", "first_price"])
 @pytest.mark.parametrize("n", [2, 5, 10])
-def test_shaded_bids_n_minus_one_over_n_of_value_under_pay_as_bid(mechanism, n):
+def test_shaded_bids_n_minus_one_over_n_of_value_under_discriminatory_pricing(n):
     values = np.array([[9.0, 6.0, 3.0], [4.0, 4.0, 0.0]])
-    bids = Shaded().bid(make_view(values, n_bidders=n, mechanism=mechanism), None)
+    bids = Shaded().bid(make_view(values, n_bidders=n, pricing=Pricing.DISCRIMINATORY), None)
     np.testing.assert_allclose(bids, values * (n - 1) / n)
 
 
-def test_shaded_reduces_demand_under_uniform_price():
+def test_shaded_reduces_demand_under_uniform_pricing():
     values = np.array([[9.0, 6.0, 3.0]])
-    bids = Shaded().bid(make_view(values, n_bidders=4, mechanism="uniform_price"), None)
+    bids = Shaded().bid(make_view(values, n_bidders=4, pricing=Pricing.UNIFORM), None)
     np.testing.assert_allclose(bids, [[9.0, 4.5, 2.25]])
 
 
-@pytest.mark.parametrize("mechanism", ["vickrey", "second_price", "committee", "lottery"])
-def test_shaded_is_truthful_where_truth_is_safe_or_money_is_not_used(mechanism):
+@pytest.mark.parametrize("pricing", [Pricing.VCG, Pricing.PROPORTIONAL, Pricing.NONE])
+def test_shaded_is_truthful_where_truth_is_safe_or_money_is_not_used(pricing):
     values = np.array([[9.0, 6.0, 3.0]])
-    bids = Shaded().bid(make_view(values, mechanism=mechanism), None)
+    bids = Shaded().bid(make_view(values, pricing=pricing), None)
     np.testing.assert_array_equal(bids, values)
+
+
+#: What Shaded bids for values (9, 6, 3) among 4 bidders, by pricing kind.
+SHADED_BIDS = {
+    Pricing.DISCRIMINATORY: [6.75, 4.5, 2.25],
+    Pricing.UNIFORM: [9.0, 4.5, 2.25],
+    Pricing.VCG: [9.0, 6.0, 3.0],
+    Pricing.PROPORTIONAL: [9.0, 6.0, 3.0],
+    Pricing.NONE: [9.0, 6.0, 3.0],
+}
+
+
+def test_shaded_has_an_expected_bid_for_every_pricing_kind():
+    assert set(SHADED_BIDS) == set(Pricing)
+
+
+@pytest.mark.parametrize("mechanism", sorted(MECHANISM_PRICING))
+def test_shaded_follows_the_pricing_of_every_registered_mechanism(mechanism):
+    pricing = market.MECHANISMS[mechanism].pricing
+    view = make_view([[9.0, 6.0, 3.0]], n_bidders=4, pricing=pricing)
+    np.testing.assert_allclose(Shaded().bid(view, None), [SHADED_BIDS[pricing]])
+
+
+@pytest.mark.parametrize(
+    ("mechanism", "pricing"),
+    [
+        ("pay_as_bid", Pricing.DISCRIMINATORY),
+        ("uniform_price", Pricing.UNIFORM),
+        ("vickrey", Pricing.VCG),
+        ("proportional_share", Pricing.PROPORTIONAL),
+        ("committee", Pricing.NONE),
+        ("lottery", Pricing.NONE),
+    ],
+)
+def test_built_in_mechanisms_declare_the_pricing_strategies_expect(mechanism, pricing):
+    assert MECHANISM_PRICING[mechanism] is pricing
 
 
 def test_shade_parameter_overrides_the_equilibrium_factor():
@@ -398,7 +618,7 @@ def test_fever_is_hotter_after_losing_and_joy_is_added_to_positive_bids():
 
 def test_pacer_lowers_bids_when_budget_is_short():
     values = np.array([[10.0, 8.0, 6.0]])
-    common = {"weeks_left_in_quarter": 10, "last_price": 5.0, "mechanism": "uniform_price"}
+    common = {"weeks_left_in_quarter": 10, "last_price": 5.0, "pricing": Pricing.UNIFORM}
     rich = BudgetPacer().bid(make_view(values, budget=1000.0, **common), None)
     short = BudgetPacer().bid(make_view(values, budget=100.0, **common), None)
     np.testing.assert_allclose(rich, values)
@@ -407,7 +627,7 @@ def test_pacer_lowers_bids_when_budget_is_short():
     assert short.sum() < 100.0  # the budget cap alone would not have lowered them
 
 
-def test_pacer_smoothing_extremes_and_pay_as_bid_forecast():
+def test_pacer_smoothing_extremes_and_discriminatory_forecast():
     values = np.array([[10.0, 8.0, 6.0]])
     common = {"budget": 120.0, "weeks_left_in_quarter": 10, "last_price": 7.0}
     never = BudgetPacer().bid(
@@ -419,6 +639,23 @@ def test_pacer_smoothing_extremes_and_pay_as_bid_forecast():
     )
     # Pay-as-bid pays the winning bids 10 + 8 = 18 against a target of 12.
     np.testing.assert_allclose(full, values * 12 / 18)
+
+
+@pytest.mark.parametrize(
+    "pricing", [Pricing.UNIFORM, Pricing.VCG, Pricing.PROPORTIONAL, Pricing.NONE]
+)
+def test_pacer_forecasts_price_times_units_unless_winners_pay_their_bids(pricing):
+    values = np.array([[10.0, 8.0, 6.0]])
+    view = make_view(
+        values,
+        budget=120.0,
+        weeks_left_in_quarter=10,
+        last_price=7.0,
+        pricing=pricing,
+        params=BiddingParams(pace_smoothing=0.0),
+    )
+    # Two units are valued at least 7: 7 x 2 = 14 against a target of 12.
+    np.testing.assert_allclose(BudgetPacer().bid(view, None), values * 12 / 14)
 
 
 def test_pacer_without_a_price_forecast_paces_on_total_value():

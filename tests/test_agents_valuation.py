@@ -7,12 +7,45 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
+from pydantic import ValidationError
 
 from agents import valuation
-from agents.params import ProductParams, ResearchParams
-from agents.productivity import product_value, research_output, serving_capacity
+from agents.productivity import (
+    ProductParams,
+    ResearchParams,
+    product_value,
+    research_output,
+    serving_capacity,
+)
+from agents.valuation import ValuationParams
 
 SETTINGS = settings(max_examples=60, deadline=None)
+
+
+@pytest.mark.parametrize(
+    ("field", "bad", "reason"),
+    [
+        ("research_value", 0.0, "greater than 0"),
+        ("product_value", -5.0, "greater than 0"),
+        ("curvature", 0.05, "greater than or equal to 0.1"),
+        ("extra_value_share", 1.5, "less than or equal to 1"),
+    ],
+)
+def test_valuation_params_reject_bad_values_naming_field_and_bound(field, bad, reason):
+    with pytest.raises(ValidationError) as info:
+        ValuationParams(**{field: bad})
+    [error] = info.value.errors()
+    assert error["loc"] == (field,)
+    assert reason in error["msg"]
+    assert "ValuationParams" in str(info.value)
+
+
+def test_valuation_params_are_frozen_and_refuse_unknown_keys():
+    p = ValuationParams()
+    with pytest.raises(ValidationError, match="frozen"):
+        p.curvature = 2.0  # type: ignore[misc]
+    with pytest.raises(ValidationError, match="curve"):
+        ValuationParams(curve=2.0)
 
 
 def test_marginal_values_closed_form():
@@ -129,3 +162,32 @@ def test_fast_exponents_match_the_general_power(curvature):
         0.0,
     )
     np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_extra_experiments_give_a_decaying_tail_beyond_the_need():
+    values = valuation.marginal_values(np.array([2.0, 0.0]), np.array([10.0, 4.0]), 4, 1.0)
+    out = valuation.with_extra_experiments(values, np.array([10.0, 4.0]), 0.1, decay=0.5)
+    np.testing.assert_allclose(out, [[10.0, 5.0, 0.25, 0.125], [0.4, 0.2, 0.1, 0.05]])
+    np.testing.assert_array_equal(valuation.with_extra_experiments(values, 10.0, 0.0), values)
+
+
+@SETTINGS
+@given(
+    need=hnp.arrays(float, 6, elements=st.floats(0.0, 10.0)),
+    scale=hnp.arrays(float, 6, elements=st.floats(0.0, 100.0)),
+    share=st.floats(0.0, 1.0),
+    decay=st.floats(0.01, 1.0),
+)
+def test_extra_experiments_keep_rows_non_increasing_and_never_lower_a_value(
+    need, scale, share, decay
+):
+    values = valuation.marginal_values(need, scale, 8)
+    out = valuation.with_extra_experiments(values, scale, share, decay)
+    assert np.all(out >= values)
+    assert np.all(np.diff(out, axis=1) <= 1e-12)
+
+
+@pytest.mark.parametrize(("share", "decay", "word"), [(1.5, 0.8, "share"), (0.1, 0.0, "decay")])
+def test_extra_experiments_reject_out_of_range_share_and_decay(share, decay, word):
+    with pytest.raises(ValueError, match=word):
+        valuation.with_extra_experiments(np.ones((1, 2)), 1.0, share, decay)

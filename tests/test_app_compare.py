@@ -6,9 +6,10 @@ import pytest
 from app_helpers import open_app
 from streamlit.testing.v1 import AppTest
 
+import market
 from game import Scenario, ScenarioError
-from game.compare import METRICS
-from game.model import ComputeGame
+from game.run_metrics import RUN_METRICS, RunMetric, register_metric, unregister_metric
+from game.world.model import ComputeGame
 
 COMPARE = "ui/pages/compare.py"
 
@@ -32,7 +33,9 @@ def test_defaults_start_from_the_explore_scenario_with_b_a_committee(at):
     assert at.selectbox(key="cmp.A.mechanism").value == "uniform_price"
     assert at.selectbox(key="cmp.B.mechanism").value == "committee"
     assert at.selectbox(key="cmp.A.mode").value == "single_market"
-    assert at.slider(key="cmp.B.research_share").value == 0.62
+    for side in ("A", "B"):
+        for share in ("research_credit_share", "research_pool_share", "research_weight"):
+            assert at.slider(key=f"cmp.{side}.{share}").value == 0.62
     assert at.toggle(key="cmp.A.reallocation").value is True
     assert at.number_input(key="cmp.seeds").value == 5
     assert at.number_input(key="cmp.weeks").value == 52
@@ -55,28 +58,75 @@ def test_compare_plays_both_rule_sets_and_shows_differences_with_intervals(at):
         "95% CI high",
         "verdict",
     ]
-    assert len(table) == len(METRICS)
-    row = table[table["metric"] == METRICS["jain"].label].iloc[0]
+    assert list(table["metric"]) == [m.summary_label for m in RUN_METRICS.values()]
+    row = table[table["metric"] == RUN_METRICS["jain"].summary_label].iloc[0]
     assert row["B − A"] == pytest.approx(row["B"] - row["A"])
     assert row["95% CI low"] <= row["B − A"] <= row["95% CI high"]
     result = at.session_state["compare_result"]["result"]
     assert len(result.points) == 4 and set(result.points["rule_set"]) == {"A", "B"}
     assert len(at.get("vega_lite_chart")) == 2  # the scatter and the time series
+    series = at.selectbox(key="cmp.series")
+    assert RUN_METRICS["price"].label in series.options and "price" not in series.options
     described = next(m.value for m in at.markdown if m.value.startswith("**A:**"))
     assert "Uniform price" in described and "Leadership committee" in described
+    assert result.rules == ("uniform_price", "committee")
+
+
+def test_the_result_has_a_row_per_registered_run_metric_even_a_plugin_one(at):
+    extra = RunMetric(
+        name="test_peak_fleet",
+        label="Peak fleet (test metric)",
+        column="supply",
+        how="peak",
+        unit="tranches",
+        better="",
+        bounds=(0.0, None),
+        description="The largest fleet of the run (a metric only tests register).",
+    )
+    register_metric(extra)
+    try:
+        small(at)
+        run_compare(at)
+        assert not at.exception
+        table = at.dataframe[0].value
+        assert len(table) == len(RUN_METRICS)
+        assert list(table["metric"]) == [m.summary_label for m in RUN_METRICS.values()]
+        assert extra.summary_label in set(table["metric"])
+    finally:
+        unregister_metric(extra.name)
 
 
 def test_changed_rule_sets_are_the_ones_played(at):
     small(at, seeds=2, weeks=3)
     at.selectbox(key="cmp.B.mechanism").select("vickrey")
     at.selectbox(key="cmp.B.mode").select("split")
-    at.slider(key="cmp.B.research_share").set_value(0.5)
+    at.slider(key="cmp.B.research_credit_share").set_value(0.5)
+    at.slider(key="cmp.B.research_pool_share").set_value(0.4)
     at.toggle(key="cmp.A.reallocation").set_value(False)
     run_compare(at)
     assert not at.exception
     stored = at.session_state["compare_result"]
     assert stored["a"].endswith("reallocation off")
-    assert "Vickrey (VCG) · split by division · 50% research" in stored["b"]
+    assert (
+        "Vickrey (VCG) · split by division · 50% of credits to research · "
+        "40% of the pool to research" in stored["b"]
+    )
+
+
+def test_the_rule_named_is_the_one_that_clears_the_market(at):
+    small(at, seeds=2, weeks=3)
+    at.selectbox(key="cmp.A.mechanism").select("vickrey")
+    at.selectbox(key="cmp.A.mode").select("committee")
+    at.slider(key="cmp.A.research_weight").set_value(0.7)
+    run_compare(at)
+    assert not at.exception
+    stored = at.session_state["compare_result"]
+    assert stored["result"].rules[0] == "committee"
+    committee = market.MECHANISMS["committee"].label
+    assert stored["a"].startswith(f"{committee} · ")  # not Vickrey: the committee clears it
+    assert "research weight 70%" in stored["a"]
+    note = at.columns[0].caption[0].value
+    assert "overrides this rule" in note and "Vickrey (VCG)" in note
 
 
 def test_same_rules_on_both_sides_give_no_difference(at):
@@ -110,7 +160,7 @@ def test_a_second_compare_with_the_same_rules_reuses_the_finished_runs(at, monke
 
 def test_a_value_outside_a_widget_range_never_reaches_the_game(at):
     small(at)
-    at.session_state["cmp.B.research_share"] = 1.5  # a client ignoring the slider's range
+    at.session_state["cmp.B.research_credit_share"] = 1.5  # a client ignoring the range
     run_compare(at)
     assert not at.exception
     b = at.session_state["compare_result"]["b"]
@@ -158,7 +208,7 @@ def test_downloads_offer_the_summary_and_per_seed_tables(at):
 
 
 def test_a_rerun_after_a_comparison_rebuilds_no_chart(at, monkeypatch):
-    from ui import charts
+    from ui import compare_charts as charts
 
     small(at)
     run_compare(at)

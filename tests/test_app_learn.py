@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from app_helpers import open_app
+from app_helpers import PLUGIN_LABEL, PLUGIN_MECHANISM, open_app, plugin_mechanism
 from streamlit.testing.v1 import AppTest
 
 import market
@@ -22,6 +22,11 @@ def tab(app: AppTest, label: str) -> AppTest:
     return app.run()
 
 
+def latex_of(app: AppTest) -> list[str]:
+    """The formulas drawn with st.latex (Streamlit wraps each in $$ … $$)."""
+    return [x.value.removeprefix("$$\n").removesuffix("\n$$") for x in app.latex]
+
+
 def text_of(app: AppTest) -> str:
     return "\n".join(m.value for m in app.markdown) + "\n".join(c.value for c in app.caption)
 
@@ -29,15 +34,34 @@ def text_of(app: AppTest) -> str:
 def test_every_registered_mechanism_is_explained_with_its_registry_description(at):
     page = text_of(at)
     for name, mech in market.MECHANISMS.items():
-        assert f"`{name}`" in page
+        assert f"#### {mech.label} · `{name}`" in page
         assert mech.description in page
-    assert len(at.latex) >= len(market.MECHANISMS)
+        assert mech.reading in page
+        assert f"Source: {mech.source}" in page
+    formulas = [m.formula for m in market.MECHANISMS.values() if m.formula]
+    assert latex_of(at)[: len(formulas)] == formulas
     badges = [m.value for m in at.markdown if "-badge[" in m.value]
     truthful = sum(m.truthful for m in market.MECHANISMS.values())
     assert badges.count(":green-badge[truthful]") == truthful
     assert badges.count(":orange-badge[not truthful]") == len(market.MECHANISMS) - truthful
     money = sum(m.uses_money for m in market.MECHANISMS.values())
     assert badges.count(":blue-badge[uses credits]") == money
+
+
+def test_a_mechanism_a_plugin_registers_shows_in_the_editor_and_on_learn():
+    with plugin_mechanism() as mech:
+        app = open_app(timeout=30)  # Explore
+        rule = app.selectbox(key="rules.market.mechanism")
+        assert PLUGIN_LABEL in rule.options  # offered, under its registered label
+        assert PLUGIN_MECHANISM not in rule.options
+        app.switch_page(LEARN).run()
+        assert not app.exception
+        page = text_of(app)
+        assert f"#### {PLUGIN_LABEL} · `{PLUGIN_MECHANISM}`" in page
+        assert mech.description in page and mech.reading in page
+        assert mech.formula in latex_of(app)
+        assert f"{len(market.MECHANISMS)} rules" in page
+    assert PLUGIN_MECHANISM not in market.MECHANISMS
 
 
 def test_behaviour_models_have_formulas_and_sources(at):
@@ -67,6 +91,11 @@ def test_walkthrough_uses_existing_presets_and_takes_twenty_minutes(at):
     loaded = {label.split()[1].rstrip(",") for label in labels if label.startswith("Load ")}
     assert loaded == {"classroom", "scarcity", "stargate", "launch-crunch", "lab-2025"}
     assert loaded <= set(list_presets())
+    switch = next(m.value for m in at.markdown if "open **Compare**" in m.value)
+    for measure in ("efficiency", "fairness", "stress", "output"):
+        assert measure in switch
+    assert "which rule would you choose" in switch
+    assert "wins" not in switch and "usually" not in switch  # the room decides, not the page
 
 
 def test_a_walkthrough_button_loads_its_preset_and_opens_explore(at):

@@ -15,6 +15,7 @@ from experiments.runner import RunResult
 from experiments.store import open_for_sweep
 from experiments.sweep import run_sweep
 from experiments.sweep_file import sweep_from_toml
+from game.run_metrics import RUN_METRICS, RunMetric, register_metric, unregister_metric
 
 PAGE = Path(__file__).resolve().parent.parent / "ui" / "pages" / "sweeps.py"
 
@@ -119,7 +120,10 @@ def test_a_results_file_shows_the_sweep_summary_and_charts(grid_db):
     assert metrics["runs ok"] == "7" and metrics["runs failed"] == "1"
     summary = at.dataframe[0].value
     assert set(summary["level"]) == {"uniform_price", "committee"}
-    assert set(summary["metric"]) == {"jain", "mean_stress"}
+    assert set(summary["name"]) == {"jain", "mean_stress"}
+    assert set(summary["metric"]) == {RUN_METRICS["jain"].label, RUN_METRICS["mean_stress"].label}
+    metric = at.selectbox(key="sweeps.plot_metric")
+    assert metric.options == [RUN_METRICS[m].label for m in ("jain", "mean_stress")]
     assert (summary.loc[summary["level"] == "committee", "n"] == 3).all()
     charts = at.get("vega_lite_chart")
     assert len(charts) == 2
@@ -144,6 +148,31 @@ def test_sobol_results_show_the_indices(sobol_db):
     indices = at.dataframe[-1].value
     assert list(indices.columns) == ["metric", "factor", "S1", "S1_conf", "ST", "ST_conf"]
     assert len(indices) == 2
+    assert set(indices["metric"]) == {RUN_METRICS["mean_stress"].label}
+
+
+def test_a_metric_the_registry_does_not_know_shows_under_its_own_name(tmp_path):
+    plugin = RunMetric(
+        name="test_plugin_metric",
+        label="Plugin metric (test)",
+        column="jain",
+        how="mean",
+        unit="index",
+        better="higher",
+        bounds=(0.0, 1.0),
+        description="A metric a plugin registered when the sweep ran.",
+    )
+    db = tmp_path / "plugin.db"
+    register_metric(plugin)
+    try:
+        text = GRID.replace('metrics = ["jain", "mean_stress"]', 'metrics = ["test_plugin_metric"]')
+        run_sweep(sweep_from_toml(text.replace("replications = 2", "replications = 1")), db)
+    finally:
+        unregister_metric(plugin.name)
+    at = open_page(db)  # the plugin is not loaded here
+    assert not at.exception and not at.error
+    assert set(at.dataframe[0].value["metric"]) == {"test_plugin_metric"}
+    assert at.selectbox(key="sweeps.plot_metric").options == ["test_plugin_metric"]
 
 
 @pytest.mark.parametrize(
@@ -170,10 +199,11 @@ def test_a_missing_file_is_reported(tmp_path):
     assert "does not exist" in at.error[0].value
 
 
-def test_the_page_imports_only_streamlit_altair_experiments_and_the_standard_library():
+def test_the_page_imports_only_streamlit_altair_experiments_and_the_metric_registry():
     tree = ast.parse(PAGE.read_text())
     roots = set()
     ui_modules = set()
+    game_modules = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             roots |= {a.name.split(".")[0] for a in node.names}
@@ -181,24 +211,33 @@ def test_the_page_imports_only_streamlit_altair_experiments_and_the_standard_lib
             roots.add(node.module.split(".")[0])
             if node.module.split(".")[0] == "ui":
                 ui_modules |= {f"{node.module}.{a.name}" for a in node.names}
+            if node.module.split(".")[0] == "game":
+                game_modules.add(node.module)
     assert ui_modules <= {"ui.downloads"}
+    assert game_modules <= {"game.run_metrics"}  # labels only: never the model
     roots.discard("ui")
     assert roots <= {
         "__future__",
         "hashlib",
         "tempfile",
         "pathlib",
+        "pandas",
         "streamlit",
         "altair",
         "experiments",
+        "game",
     }
-    assert "game" not in roots
-    # ...and the ui module it uses loads neither the game nor Mesa.
+    # ...and what it imports loads neither the game's model nor Mesa.
     loaded = subprocess.run(
-        [sys.executable, "-c", "import sys, ui.downloads; print(sorted(sys.modules))"],
+        [
+            sys.executable,
+            "-c",
+            "import sys, ui.downloads, game.run_metrics, experiments.analysis; "
+            "print(sorted(sys.modules))",
+        ],
         capture_output=True,
         text=True,
         check=True,
         cwd=PAGE.parents[2],
     ).stdout
-    assert "'game'" not in loaded and "'mesa'" not in loaded
+    assert "'game.world'" not in loaded and "'mesa'" not in loaded

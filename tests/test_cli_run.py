@@ -64,7 +64,7 @@ def test_run_writes_the_four_files_with_the_documented_columns(tmp_path, capsys)
     assert len(weeks) == 6
     assert (out / "scenario.toml").read_text().startswith('name = "classroom"')
     printed = capsys.readouterr().out
-    assert "classroom: 6 weeks, mechanism uniform_price" in printed
+    assert "classroom: 6 weeks, rule uniform_price (Uniform price)" in printed
     assert "most stressed teams at the end" in printed
 
 
@@ -94,7 +94,11 @@ def test_every_preset_runs_from_the_cli(preset, capsys):
         (["--scenario", "moon"], "unknown scenario 'moon'"),
         (["--mechanism", "dutch"], "mechanism 'dutch' is unknown; choose one of: pay_as_bid"),
         (["--set", "lab.reserch_teams=3"], "unknown key 'lab.reserch_teams'"),
-        (["--set", "governance.research_share=2"], "governance.research_share = 2"),
+        (["--set", "governance.research_credit_share=2"], "governance.research_credit_share = 2"),
+        (
+            ["--set", "governance.research_share=0.5"],
+            "(did you mean 'governance.research_pool_share'",
+        ),
         (["--set", "lab.research_teams=0"], "lab.research_teams = 0"),
         (["--weeks", "-3"], "--weeks = -3"),
         (["--set", "market.mechanism"], "expected key=value"),

@@ -18,7 +18,6 @@ from experiments.designs import (
     sobol_point_count,
     value_from_unit,
 )
-from experiments.metrics import allowed_metrics
 from experiments.sweep import plan_sweep, spawn_seeds
 from experiments.sweep_file import (
     LevelsFactor,
@@ -28,6 +27,7 @@ from experiments.sweep_file import (
     parse_sweep_dict,
     sweep_from_toml,
 )
+from game.run_metrics import RUN_METRICS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "experiments"
 
@@ -40,7 +40,7 @@ def sweep_toml(design: str = "grid", samples: int | None = None, extra: str = ""
         f'design = "{design}"\n{sample_line}{extra}'
         "[factors]\n"
         '"market.mechanism" = ["vickrey", "uniform_price", "committee"]\n'
-        '"governance.research_share" = { low = 0.4, high = 0.8 }\n'
+        '"governance.research_credit_share" = { low = 0.4, high = 0.8 }\n'
         '"lab.research_teams" = { low = 3, high = 7 }\n'
         "[outputs]\n"
         'metrics = ["jain", "mean_stress"]\n'
@@ -56,12 +56,13 @@ def test_grid_is_the_cartesian_product_with_ranges_as_low_mid_high():
     shares = [0.4, 0.6000000000000001, 0.8]
     teams = [3, 5, 7]
     expected = [
-        {"market.mechanism": m, "governance.research_share": s, "lab.research_teams": t}
+        {"market.mechanism": m, "governance.research_credit_share": s, "lab.research_teams": t}
         for m, s, t in itertools.product(mechs, shares, teams)
     ]
     for got, want in zip(points, expected, strict=True):
         assert got["market.mechanism"] == want["market.mechanism"]
-        assert got["governance.research_share"] == pytest.approx(want["governance.research_share"])
+        share = "governance.research_credit_share"
+        assert got[share] == pytest.approx(want[share])
         assert got["lab.research_teams"] == want["lab.research_teams"]
         assert type(got["lab.research_teams"]) is int
 
@@ -122,7 +123,7 @@ def test_lhs_points_are_latin_each_stratum_holds_one_point_per_factor():
     sweep = sweep_from_toml(sweep_toml("lhs", 12))
     points = design_points(sweep.spec)
     assert len(points) == 12
-    shares = np.array([p["governance.research_share"] for p in points])
+    shares = np.array([p["governance.research_credit_share"] for p in points])
     strata = np.floor((shares - 0.4) / 0.4 * 12).astype(int)
     assert sorted(strata.tolist()) == list(range(12))
     mechs = [p["market.mechanism"] for p in points]
@@ -153,7 +154,7 @@ def test_sobol_design_has_saltelli_size_and_structure(second_order):
         == 8 * (2 * d + 2 if second_order else d + 2)
     )
     block = 2 * d + 2 if second_order else d + 2
-    names = ["governance.research_share", "lab.research_teams"]
+    names = ["governance.research_credit_share", "lab.research_teams"]
     for i in range(8):
         rows = points[i * block : (i + 1) * block]
         a, b = rows[0], rows[-1]
@@ -231,28 +232,79 @@ def _error(toml: str) -> str:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (('design = "grid"', 'design = "random"'), "sweep.design = 'random' is not allowed"),
-        (('design = "grid"', 'design = "lhs"'), "design 'lhs' needs samples = N"),
-        (("replications = 2", "replications = 0"), "sweep.replications = 0"),
-        (("weeks = 3", "weeks = -1"), "sweep.weeks = -1"),
-        (('"jain"', '"happiness"'), "unknown metric 'happiness'; allowed: burnout_teams"),
-        (('scenario = "classroom"', 'scenario = "nowhere"'), "unknown scenario 'nowhere'"),
-        (('"vickrey", ', '"dutch", '), "market.mechanism = 'dutch' is not allowed"),
-        (("low = 0.4, high = 0.8", "low = 0.4, high = 1.8"), "governance.research_share"),
-        (("low = 0.4, high = 0.8", "low = 0.8, high = 0.4"), "must be below high"),
-        (('"lab.research_teams"', '"lab.researchers"'), "unknown key 'lab.researchers'"),
-        (("[outputs]", "[output]"), "unknown key output"),
-        (("seed = 5", "seed = 5\ncolour = 1"), "unknown key sweep.colour"),
-        (('["vickrey", "uniform_price", "committee"]', '["vickrey", "vickrey"]'), "repeated"),
-        (('["vickrey", "uniform_price", "committee"]', "[]"), "factors"),
-        (('["vickrey", "uniform_price", "committee"]', "3"), "give a list of levels or a range"),
+        (
+            ('design = "grid"', 'design = "random"'),
+            ("sweep.design = 'random' is not allowed", "allowed: 'grid', 'lhs' or 'sobol'"),
+        ),
+        (('design = "grid"', 'design = "lhs"'), ("design 'lhs' needs samples = N",)),
+        (
+            ("replications = 2", "replications = 0"),
+            ("sweep.replications = 0", "greater than or equal to 1"),
+        ),
+        (("weeks = 3", "weeks = -1"), ("sweep.weeks = -1", "greater than or equal to 1")),
+        (('"jain"', '"happiness"'), ("unknown metric 'happiness'; allowed: burnout_teams",)),
+        (
+            ('scenario = "classroom"', 'scenario = "nowhere"'),
+            ("sweep.scenario", "unknown scenario 'nowhere'", "classroom"),
+        ),
+        (
+            ('"vickrey", ', '"dutch", '),
+            ('factors."market.mechanism"', "'dutch'", "uniform_price", "committee"),
+        ),
+        (
+            ("low = 0.4, high = 0.8", "low = 0.4, high = 1.8"),
+            ("governance.research_credit_share = 1.8", "less than or equal to 1"),
+        ),
+        (("low = 0.4, high = 0.8", "low = 0.8, high = 0.4"), ("must be below high",)),
+        (
+            ('"lab.research_teams"', '"lab.researchers"'),
+            ("unknown key 'lab.researchers'", "research_teams"),
+        ),
+        (
+            ('"market.mechanism"', '"governance.research_share"'),
+            ("unknown key 'governance.research_share'", "governance.research_credit_share"),
+        ),
+        (
+            ("[outputs]", "[output]"),
+            ("unknown key 'output' (did you mean 'outputs'?)", "allowed: factors, fixed, outputs"),
+        ),
+        (
+            ("seed = 5", "seed = 5\ncolour = 1"),
+            ("unknown key 'sweep.colour'", "allowed: description, design, name, replications"),
+        ),
+        (
+            ("replications = 2", "replicatons = 2"),
+            (
+                "unknown key 'sweep.replicatons' (did you mean 'replications'?)",
+                "allowed: description, design, name, replications",
+            ),
+        ),
+        (
+            ('metrics = ["jain", "mean_stress"]', 'metric = ["jain"]'),
+            ("unknown key 'outputs.metric' (did you mean 'metrics'?)", "allowed: metrics"),
+        ),
+        (
+            ('metrics = ["jain", "mean_stress"]', 'metrics = ["jain", "jain"]'),
+            ("outputs.metrics", "'jain' is listed twice"),
+        ),
+        (
+            ('["vickrey", "uniform_price", "committee"]', '["vickrey", "vickrey"]'),
+            ("level 'vickrey' is repeated", "allowed: distinct levels"),
+        ),
+        (('["vickrey", "uniform_price", "committee"]', "[]"), ('factors."market.mechanism"',)),
+        (
+            ('["vickrey", "uniform_price", "committee"]', "3"),
+            ('factors."market.mechanism" = 3', "give a list of levels or a range"),
+        ),
     ],
 )
 def test_bad_sweep_files_give_one_line_naming_field_value_and_allowed(change, expected):
     old, new = change
     toml = sweep_toml()
     assert old in toml
-    assert expected in _error(toml.replace(old, new, 1))
+    message = _error(toml.replace(old, new, 1))
+    for needle in expected:
+        assert needle in message
 
 
 def test_a_range_on_a_non_numeric_key_asks_for_levels():
@@ -270,8 +322,27 @@ def test_grid_refuses_samples_and_broken_toml_is_reported():
 
 def test_unknown_metric_error_lists_every_allowed_metric():
     message = _error(sweep_toml().replace('"jain"', '"nope"'))
-    for name in allowed_metrics():
+    for name in RUN_METRICS:
         assert name in message
+
+
+def test_outputs_are_optional_and_default_to_every_registered_run_metric():
+    toml = sweep_toml()
+    without = sweep_from_toml(toml[: toml.index("[outputs]")])
+    assert without.spec.metric_names == list(RUN_METRICS)
+    assert without.hash != sweep_from_toml(toml).hash
+
+
+def test_fixed_values_the_scenario_refuses_and_factors_also_fixed_are_reported():
+    refused = _error(sweep_toml() + '[fixed]\n"lab.product_teams" = -1\n')
+    assert "fixed: lab.product_teams = -1" in refused
+    twice = _error(sweep_toml() + '[fixed]\n"market.mechanism" = "vickrey"\n')
+    assert 'fixed."market.mechanism" is also a factor' in twice
+
+
+def test_an_integer_range_without_a_whole_number_is_refused():
+    toml = sweep_toml().replace("low = 3, high = 7", "low = 3.2, high = 3.7")
+    assert "no whole number between low = 3.2 and high = 3.7" in _error(toml)
 
 
 def test_missing_sweep_file_is_reported(tmp_path):
@@ -296,3 +367,53 @@ def test_relative_scenario_paths_are_found_beside_the_sweep_file(tmp_path):
     sweep_file.write_text(sweep_toml().replace('scenario = "classroom"', 'scenario = "sc.toml"'))
     sweep = load_sweep(sweep_file)
     assert sweep.base.name == "mine"
+
+
+def test_the_split_modules_are_still_importable_from_sweep_file():
+    import experiments.sweep_file as sweep_file
+    from experiments import factors, scenario_checks, sweep_schema
+
+    homes = {
+        factors: ("MAX_LEVELS", "Level", "Factor", "LevelsFactor", "RangeFactor"),
+        sweep_schema: (
+            "SweepError",
+            "SweepSettings",
+            "Outputs",
+            "SweepFile",
+            "parse_sweep_dict",
+            "stored_sweep",
+            "sweep_hash",
+        ),
+        scenario_checks: (
+            "scenario_field_kind",
+            "resolve_scenario_source",
+            "check_against_scenario",
+        ),
+    }
+    for module, names in homes.items():
+        for name in names:
+            assert getattr(sweep_file, name) is getattr(module, name), name
+            assert name in sweep_file.__all__
+    for name in ("Sweep", "sweep_from_toml", "load_sweep"):
+        assert name in sweep_file.__all__
+
+
+def test_importing_the_package_and_reading_a_stored_sweep_loads_no_model():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, experiments\n"
+        "from experiments.sweep_file import stored_sweep\n"
+        'stored_sweep(\'{"sweep": {"name": "x"}, "factors": {"a.b": [1]}}\')\n'
+        "print(sorted(sys.modules))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=EXAMPLES.parent,
+    ).stdout
+    assert "'mesa'" not in loaded and "'game.world'" not in loaded
+    assert "'game.scenario'" not in loaded

@@ -6,15 +6,24 @@ import base64
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from crunch.cli import main
-from experiments.analysis import load_results, mean_ci, sobol_indices, summary_table
+from experiments.analysis import (
+    load_results,
+    metric_label,
+    sobol_indices,
+    summary_table,
+    weekly_bands,
+)
 from experiments.report import build_report
 from experiments.runner import RunResult
+from experiments.stats import mean_ci
 from experiments.store import open_for_sweep
 from experiments.sweep import run_sweep
-from experiments.sweep_file import sweep_from_toml
+from experiments.sweep_file import parse_sweep_dict, sweep_from_toml
+from game.run_metrics import RUN_METRICS, RunMetric, register_metric, unregister_metric
 
 GRID = """
 [sweep]
@@ -27,7 +36,7 @@ seed = 8
 
 [factors]
 "market.mechanism" = ["uniform_price", "committee"]
-"governance.research_share" = { low = 0.5, high = 0.7 }
+"governance.research_credit_share" = { low = 0.5, high = 0.7 }
 
 [outputs]
 metrics = ["jain", "mean_stress", "research_output"]
@@ -65,7 +74,10 @@ def grid_db(tmp_path_factory) -> Path:
                 point=0,
                 replicate=0,
                 seed=1,
-                params={"market.mechanism": "uniform_price", "governance.research_share": 0.5},
+                params={
+                    "market.mechanism": "uniform_price",
+                    "governance.research_credit_share": 0.5,
+                },
                 status="failed",
                 error="Traceback (most recent call last):\nZeroDivisionError: <division by zero>",
             )
@@ -104,7 +116,12 @@ def test_report_contains_the_summary_table_with_means_and_intervals(grid_db, gri
     res = load_results(grid_db)
     table = summary_table(res.runs, res.spec)
     assert 'class="summary"' in grid_html
-    for text in ("market.mechanism", "governance.research_share", "committee", "uniform_price"):
+    for text in (
+        "market.mechanism",
+        "governance.research_credit_share",
+        "committee",
+        "uniform_price",
+    ):
         assert text in grid_html
     row = table[(table["level"] == "committee") & (table["metric"] == "jain")].iloc[0]
     assert row["n"] == 9
@@ -118,10 +135,35 @@ def test_summary_means_and_intervals_are_the_t_interval_of_the_runs(grid_db):
     ok = res.runs[res.runs["status"] == "ok"]
     values = ok.loc[ok["market.mechanism"] == "uniform_price", "mean_stress"].to_numpy()
     n, mean, _sd, lo, hi = mean_ci(values)
+    lo, hi = max(lo, 0.0), min(hi, 1.0)  # stress is within [0, 1]
     row = table[(table["level"] == "uniform_price") & (table["metric"] == "mean_stress")].iloc[0]
     assert (row["n"], row["mean"], row["ci_low"], row["ci_high"]) == (n, mean, lo, hi)
     assert n == 8  # one of the nine runs failed
     assert lo < mean < hi
+
+
+def test_intervals_and_bands_stay_within_the_metrics_bounds():
+    spec = parse_sweep_dict(
+        {
+            "sweep": {"name": "bounds"},
+            "factors": {"market.mechanism": ["vickrey"]},
+            "outputs": {"metrics": ["jain", "mean_stress", "custom"]},
+        },
+        stored=True,
+    )
+    values = {"jain": [0.98, 1.0, 0.9], "mean_stress": [0.0, 0.02, 0.1], "custom": [0.98, 1.0, 0.9]}
+    runs = pd.DataFrame(
+        {"run_key": ["a", "b", "c"], "status": "ok", "market.mechanism": "vickrey", **values}
+    )
+    table = summary_table(runs, spec).set_index("metric")
+    assert table.loc["jain", "ci_high"] == 1.0 and table.loc["jain", "ci_low"] < 0.96
+    assert table.loc["mean_stress", "ci_low"] == 0.0
+    assert mean_ci(values["jain"])[4] > 1.0  # the t-interval itself passes 1
+    assert table.loc["custom", "ci_high"] == pytest.approx(mean_ci(values["custom"])[4])
+    weekly = pd.DataFrame({"run_key": ["a", "b", "c"], "week": 0, **values})
+    bands = weekly_bands(weekly, runs, spec).set_index("metric")
+    assert bands.loc["jain", "high"] == 1.0 and bands.loc["mean_stress", "low"] == 0.0
+    assert bands.loc["custom", "high"] > 1.0  # unknown here: no bounds to keep
 
 
 def test_report_lists_failed_runs_with_their_traceback_escaped(grid_html):
@@ -171,3 +213,64 @@ def test_report_of_a_file_with_no_finished_runs_still_renders(tmp_path):
     assert "No finished runs yet." in html
     assert "No weekly series stored." in html
     assert "<img" not in html
+
+
+def test_report_and_results_label_metrics_from_the_registry(grid_db, grid_html, capsys):
+    for name in ("jain", "mean_stress", "research_output"):
+        label = RUN_METRICS[name].summary_label
+        assert metric_label(name) == label
+        assert f"<th>{label}</th>" in grid_html
+    assert main(["results", str(grid_db)]) == 0
+    out = capsys.readouterr().out
+    assert RUN_METRICS["mean_stress"].summary_label in out
+
+
+CUSTOM = """
+[sweep]
+name = "custom-metric"
+scenario = "classroom"
+weeks = 3
+replications = 2
+seed = 5
+
+[factors]
+"market.mechanism" = ["uniform_price"]
+"""
+
+
+def test_a_registered_metric_is_stored_and_reported_and_its_name_outlives_it(tmp_path, capsys):
+    metric = RunMetric(
+        name="peak_fleet_test",
+        label="Peak fleet (test)",
+        column="supply",
+        how="peak",
+        unit="tranches",
+        better="",
+        bounds=(0.0, None),
+        description="The largest fleet of the run, registered by a test.",
+        fmt=",.0f",
+    )
+    db = tmp_path / "custom.db"
+    register_metric(metric)
+    try:
+        sweep = sweep_from_toml(CUSTOM)  # no [outputs]: every registered metric
+        assert "peak_fleet_test" in sweep.spec.metric_names
+        assert run_sweep(sweep, db, executor="serial").ok == 2
+        res = load_results(db)
+        assert "peak_fleet_test" in res.runs.columns
+        assert "peak_fleet_test" in res.weekly.columns
+        assert res.runs["peak_fleet_test"].notna().all()
+        html = build_report(res)
+        assert "Peak fleet (test) (peak)" in html
+        assert "The largest fleet of the run, registered by a test." in html
+    finally:
+        unregister_metric("peak_fleet_test")
+    # A process that does not know the metric still reads, reports and lists it by name.
+    assert "peak_fleet_test" not in RUN_METRICS
+    res = load_results(db)
+    assert metric_label("peak_fleet_test") == "peak_fleet_test"
+    html = build_report(res)
+    assert "<th>peak_fleet_test</th>" in html
+    assert "Peak fleet (test)" not in html
+    assert main(["results", str(db)]) == 0
+    assert "peak_fleet_test" in capsys.readouterr().out

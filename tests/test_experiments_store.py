@@ -264,9 +264,20 @@ def test_an_empty_file_becomes_a_new_results_file(tmp_path, sweep):
 
 
 def test_names_that_clash_with_results_columns_are_refused(tmp_path):
-    from experiments.metrics import Metric, register_metric, unregister_metric
+    from game.run_metrics import RunMetric, register_metric, unregister_metric
 
-    register_metric(Metric("seed", "clashes", lambda frame: 0.0))
+    clashing = RunMetric(
+        name="seed",
+        label="Clashes",
+        column="seed",
+        how="last",
+        unit="",
+        better="",
+        bounds=(None, None),
+        description="A test metric named like a results column.",
+        reduce=lambda frame: 0.0,
+    )
+    register_metric(clashing)
     try:
         clash = sweep_from_toml(TOML.replace('"mean_stress"', '"seed"'))
         with pytest.raises(StoreError, match="clashes with a results column"):

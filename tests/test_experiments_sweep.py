@@ -16,10 +16,10 @@ import pandas as pd
 import pytest
 
 from crunch.cli import main
-from experiments.metrics import Metric, register_metric, unregister_metric
 from experiments.store import open_results
 from experiments.sweep import SweepInterrupted, plan_sweep, run_sweep
 from experiments.sweep_file import load_sweep
+from game.run_metrics import RUN_METRICS, RunMetric, register_metric, unregister_metric
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +34,7 @@ design = "grid"
 
 [factors]
 "market.mechanism" = ["uniform_price", "vickrey", "committee"]
-"governance.research_share" = { low = 0.5, high = 0.7 }
+"governance.research_credit_share" = { low = 0.5, high = 0.7 }
 
 [outputs]
 metrics = ["efficiency", "jain", "mean_stress", "research_output", "price"]
@@ -240,6 +240,29 @@ def test_run_sweep_raises_sweep_interrupted_after_storing_finished_runs(tmp_path
     assert len(export(db)) == 3
 
 
+def test_a_sweep_without_outputs_stores_every_registered_run_metric(tmp_path):
+    text = TINY[: TINY.index("[outputs]")].replace("replications = 2", "replications = 1")
+    text = text.replace(
+        '["uniform_price", "vickrey", "committee"]', '["uniform_price", "committee"]'
+    )
+    text = text.replace("{ low = 0.5, high = 0.7 }", "[0.6]").replace("weeks = 4", "weeks = 3")
+    sweep = load_sweep(write(tmp_path, text))
+    assert sweep.spec.metric_names == list(RUN_METRICS)
+    db = tmp_path / "all.db"
+    assert run_sweep(sweep, db, executor="serial").ok == 2
+    with open_results(db) as store:
+        assert store.metrics == list(RUN_METRICS)
+        runs, weeks = store.runs_frame(), store.weekly_frame()
+    assert set(RUN_METRICS) <= set(runs.columns)
+    assert set(RUN_METRICS) <= set(weeks.columns) and len(weeks) == 2 * 3
+    # Every metric has a value except where the run has none: no price under the
+    # committee (stored as NULL), no wait when no new project started.
+    always = [m for m in RUN_METRICS if m not in ("price", "new_project_wait")]
+    assert runs[always].notna().all().all()
+    assert runs.loc[runs["market.mechanism"] == "committee", "price"].isna().all()
+    assert runs.loc[runs["market.mechanism"] == "uniform_price", "price"].notna().all()
+
+
 # ---------------------------------------------------------------------------- failures
 FAIL = {"on": True}
 
@@ -269,7 +292,18 @@ metrics = ["jain", "flaky"]
 
 @pytest.fixture
 def flaky_metric():
-    register_metric(Metric("flaky", "fails on demand (tests)", _flaky), replace=True)
+    flaky = RunMetric(
+        name="flaky",
+        label="Flaky",
+        column="supply",
+        how="last",
+        unit="tranches",
+        better="",
+        bounds=(0.0, None),
+        description="Fails on demand (tests).",
+        reduce=_flaky,
+    )
+    register_metric(flaky, replace=True)
     FAIL["on"] = True
     yield
     FAIL["on"] = True
@@ -322,7 +356,13 @@ def test_cli_exports_one_row_per_run_with_named_timing_and_worker_columns(
     assert main(["results", str(serial_reference), "--csv", str(out)]) == 0
     csv = pd.read_csv(out)
     assert len(csv) == 18
-    for col in ("run_key", "seed", "replicate", "market.mechanism", "governance.research_share"):
+    for col in (
+        "run_key",
+        "seed",
+        "replicate",
+        "market.mechanism",
+        "governance.research_credit_share",
+    ):
         assert col in csv.columns
     for col in ("efficiency", "jain", "mean_stress", "research_output", "price"):
         assert col in csv.columns

@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 import market
-from agents.teams import ProductTeam, ReallocationGroup, ResearchTeam
+from agents.reallocation import ReallocationGroup
+from agents.table import TeamTable
+from agents.teams import ProductTeam, ResearchTeam
 from game import ComputeGame, load_scenario
-from game.recorder import TEAM_COLUMNS, WEEK_COLUMNS
+from game.world.recorder import TEAM_COLUMNS, WEEK_COLUMNS
 
 SEEDS = (0, 1, 2)
 
@@ -61,7 +63,7 @@ def test_switching_reallocation_off_lengthens_new_projects_wait(lab_runs):
 
 def test_research_share_settles_between_55_and_70_percent(lab_runs):
     for seed, model in lab_runs.items():
-        share = model.weeks_frame()["research_share"].iloc[-13:].mean()
+        share = model.weeks_frame()["research_gpu_share"].iloc[-13:].mean()
         assert 0.55 <= share <= 0.70, f"seed {seed}: research share {share:.3f}"
 
 
@@ -128,6 +130,9 @@ def test_every_governance_mode_runs(mode):
     assert weeks["allocated"].gt(0).all()
     if mode == "committee":
         assert weeks["revenue"].sum() == 0
+        assert set(weeks["rule"]) == {"committee"}
+    else:
+        assert set(weeks["rule"]) == {"uniform_price"}
 
 
 def test_split_governance_gives_research_its_share_of_the_auctioned_pool():
@@ -136,7 +141,7 @@ def test_split_governance_gives_research_its_share_of_the_auctioned_pool():
             "lab-2025",
             {
                 "governance.mode": "split",
-                "governance.research_share": 0.8,
+                "governance.research_pool_share": 0.8,
                 "market.fill_unsold": False,
             },
         ),
@@ -144,7 +149,7 @@ def test_split_governance_gives_research_its_share_of_the_auctioned_pool():
     )
     for _ in range(6):
         model.step()
-        c = model.last_clearing
+        c = model.last_week.clearing.clearing
         research = c.allocation[model.teams.is_research].sum()
         assert research <= np.floor(c.offered * 0.8) + 1e-9
 
@@ -204,13 +209,9 @@ def test_explain_compares_the_week_under_every_mechanism(lab_runs):
 
 
 def test_take_removes_latest_leases_first_and_never_more_than_held():
-    from game.state import TeamTable
-
     t = TeamTable(
         names=["a", "b"],
         kind=np.array([0, 1]),
-        strategy=np.array([0, 0]),
-        strategy_names=["truthful"],
         headcount=np.array([5.0, 5.0]),
         headcount_target=np.array([5.0, 5.0]),
         leases=np.array([[1.0, 2.0, 3.0], [1.0, 0.0, 0.0]]),
@@ -221,3 +222,15 @@ def test_take_removes_latest_leases_first_and_never_more_than_held():
     assert t.leases.tolist() == [[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
     t.give(np.array([1, 1]), np.array([2.0, 1.0]))
     assert t.leases[1].tolist() == [0.0, 0.0, 3.0]
+
+
+def test_the_teams_table_names_the_strategy_each_week_was_played_with():
+    from agents.strategies import Truthful
+
+    model = ComputeGame(load_scenario("classroom"), rng=2).run(3)
+    team = next(a for a in model.team_agents if a.strategy.name != "truthful")
+    before = team.strategy.name
+    team.strategy = Truthful()
+    model.run(2)
+    rows = model.teams_frame().query("team == @team.name")
+    assert rows["strategy"].tolist() == [before] * 3 + ["truthful"] * 2

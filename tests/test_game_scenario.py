@@ -41,7 +41,7 @@ def test_required_keys_exist_with_defaults():
     assert sc.lab.research_teams == 10
     assert sc.lab.product_teams == 6
     assert sc.market.mechanism == "uniform_price"
-    assert 0.55 <= sc.governance.research_share <= 0.70
+    assert 0.55 <= sc.governance.research_credit_share <= 0.70
     assert sc.supply.growth_per_week > 0
     assert sc.reallocation.enabled is True
 
@@ -56,20 +56,27 @@ def test_overrides_replace_nested_keys():
 
 
 def test_unknown_override_key_names_the_key_and_the_allowed_keys():
-    with pytest.raises(ScenarioError, match=r"market.mechansim.*allowed: \[.*'mechanism'"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"'market.mechansim' \(did you mean 'market.mechanism'.*\[market\]: .*reserve",
+    ):
         load_scenario("lab-2025", overrides={"market.mechansim": "vickrey"})
 
 
 def test_out_of_range_value_names_field_value_and_range():
     with pytest.raises(ScenarioError) as err:
-        load_scenario("lab-2025", overrides={"governance.research_share": 1.5})
+        load_scenario("lab-2025", overrides={"governance.research_credit_share": 1.5})
     msg = str(err.value)
-    assert "governance.research_share" in msg and "1.5" in msg and "less than or equal to 1" in msg
+    assert (
+        "governance.research_credit_share" in msg
+        and "1.5" in msg
+        and "less than or equal to 1" in msg
+    )
     assert "\n" not in msg
 
 
 def test_unknown_mechanism_lists_allowed_values():
-    with pytest.raises(ScenarioError, match=r"market.mechanism = 'dutch'.*allowed:.*vickrey"):
+    with pytest.raises(ScenarioError, match=r"market.mechanism = 'dutch'.*choose one of:.*vickrey"):
         load_scenario("lab-2025", overrides={"market.mechanism": "dutch"})
 
 
@@ -113,7 +120,7 @@ def test_scenario_is_frozen():
         ("market.mechanism=vickrey", ("market.mechanism", "vickrey")),
         ("lab.research_teams=40", ("lab.research_teams", 40)),
         ("reallocation.enabled=false", ("reallocation.enabled", False)),
-        ("governance.research_share = 0.6", ("governance.research_share", 0.6)),
+        ("governance.research_credit_share = 0.6", ("governance.research_credit_share", 0.6)),
     ],
 )
 def test_parse_override_reads_toml_values(text, expected):

@@ -251,12 +251,12 @@ def test_expiry_policy_rejects_bad_names_and_caps(args, message):
         ExpiryPolicy.parse(*args)
 
 
-def test_entries_frame_has_one_row_per_movement(ledger):
+def test_entries_have_one_row_per_movement(ledger):
     ledger.pay(["search"], 5.0, week=1)
-    frame = ledger.entries_frame()
-    assert list(frame.columns) == ["seq", "kind", "week", "from", "to", "amount", "memo"]
-    assert len(frame) == ledger.n_entries == 4
-    assert frame["seq"].tolist() == [0, 1, 2, 3]
+    rows = ledger.entries()
+    assert all(list(r) == ["seq", "kind", "week", "from", "to", "amount", "memo"] for r in rows)
+    assert len(rows) == ledger.n_entries == 4
+    assert [r["seq"] for r in rows] == [0, 1, 2, 3]
 
 
 # ----------------------------------------------------------------- audit

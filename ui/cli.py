@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+from game import plugins
 from ui.serve import APP
 
 DEFAULT_PORT = 8501
@@ -31,8 +33,11 @@ def cmd_app(args: argparse.Namespace) -> int:
     if not APP.is_file():
         raise FileNotFoundError(f"app.py not found at {APP}; run crunch from a source checkout")
     cmd = streamlit_command(args.port, headless=args.headless)
+    env = dict(os.environ)
+    if plugins.LOADED:  # the app loads the same plugins as this command (crunch --plugin)
+        env[plugins.ENV_VAR] = os.pathsep.join(plugins.LOADED)
     print(f"Compute Crunch: open http://localhost:{args.port} (Ctrl+C stops it)", flush=True)
-    return subprocess.call(cmd, cwd=APP.parent)
+    return subprocess.call(cmd, cwd=APP.parent, env=env)
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -12,6 +12,7 @@ import time
 import streamlit as st
 
 from ui import charts, downloads, network_view, state, team_detail
+from ui.labels import choice_label, mechanism_label
 
 TABS = ["Market", "Pressure", "Output & fairness", "Network & teams", "Events", "Downloads"]
 NETWORK_KEY = "org_network"
@@ -175,8 +176,9 @@ def _market_tab(view: state.ModelView, gpt: int) -> None:
             "price", lambda: charts.clearing_price(view.weeks), "Clearing price per week"
         )
     else:
+        rule = mechanism_label(state.scenario().clearing_rule)
         st.info(
-            "No clearing price: this rule hands out tranches without money.",
+            f"No clearing price: {rule} hands out tranches without money.",
             icon=":material/info:",
         )
 
@@ -296,7 +298,13 @@ def live_view() -> None:
     status = "playing" if st.session_state.get(state.PLAYING) else "paused"
     if model.week >= sc_now.weeks:
         status = "game over"
-    st.markdown(f"**{model.week} of {sc_now.weeks} weeks played** · {status}")
+    rule = sc_now.clearing_rule
+    mode = sc_now.governance.mode
+    governance = "" if mechanism_label(rule) == choice_label(mode) else f" ({choice_label(mode)})"
+    st.markdown(
+        f"**{model.week} of {sc_now.weeks} weeks played** · {status} · "
+        f"cleared by **{mechanism_label(rule)}**{governance.lower()}"
+    )
     _kpi_row(view)
     tabs = st.tabs(TABS, key="explore_tab", on_change="rerun")
     gpt = sc_now.supply.gpus_per_tranche

@@ -21,7 +21,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from game.network import DIVISIONS, LEADERSHIP, REALLOCATION
+from game.world.network import DIVISIONS, LEADERSHIP, REALLOCATION
 
 MARGINS = {"left": 60, "right": 60, "top": 30, "bottom": 30}
 CHART_HEIGHT = 460

@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from game import DEFAULT_PRESET, ComputeGame, Scenario, load_scenario, scenario_from_toml
+from game.run_metrics import RUN_METRICS, RunMetric
 
 SCENARIO = "scenario"
 SOURCE = "scenario_source"
@@ -49,7 +50,8 @@ class Kpi:
         label: Short name.
         value: Formatted value.
         delta: Formatted change since the previous week, or ``None`` in week 0.
-        delta_color: ``"normal"`` when up is good, ``"inverse"`` when up is bad.
+        delta_color: ``"normal"`` when up is good, ``"inverse"`` when up is bad,
+            ``"off"`` when neither is.
         help: One-sentence explanation shown on hover.
     """
 
@@ -318,40 +320,50 @@ def show_chart(name: Hashable, build: Callable[[], alt.Chart], alt_text: str) ->
 
 
 # ---------------------------------------------------------------------------- KPIs
+KPI_METRICS = ("efficiency", "jain", "mean_stress", "research_output", "product_value", "idle")
+"""The run metrics the KPI row shows (their latest weekly value), in order."""
+DELTA_COLOURS = {"higher": "normal", "lower": "inverse", "": "off"}
+
+
 def _fmt_delta(value: float, previous: float | None, fmt: str) -> str | None:
     if previous is None or math.isnan(value) or math.isnan(previous):
         return None
     return format(value - previous, "+" + fmt)
 
 
+def kpi_label(metric: RunMetric) -> str:
+    """A KPI's label: the metric's registered label, tranches counted as GPUs."""
+    if metric.unit == "tranches":
+        return metric.label.replace("tranches", "GPUs").replace("Tranches", "GPUs")
+    return metric.label
+
+
 def compute_kpis(weeks: pd.DataFrame, gpus_per_tranche: int = 1) -> list[Kpi]:
     """The KPI row from a weeks frame: the latest week and its change since the week before.
 
+    Label, number format, help and the colour of the change come from each metric's entry
+    in ``game.run_metrics.RUN_METRICS`` (up is green when higher is better, red when lower
+    is better). Metrics counted in tranches (idle) are shown in GPUs.
+
     Args:
         weeks: ``model.weeks_frame()`` (may be empty before the first week).
-        gpus_per_tranche: GPUs in a tranche (idle GPUs are shown as GPUs).
+        gpus_per_tranche: GPUs in a tranche.
 
     Returns:
-        Six KPIs: efficiency, Jain fairness, mean stress, research output, product
-        value, idle GPUs. Values read "—" before the first week.
+        One KPI per :data:`KPI_METRICS` entry; values read "—" before the first week.
     """
-    specs = [
-        ("Efficiency", "efficiency", ".1%", "normal", 1.0,
-         "Welfare of this week's allocation against the best possible (true values)."),
-        ("Fairness (Jain)", "jain", ".3f", "normal", 1.0,
-         "Jain's index of how evenly teams' needs are met: 1 = all equally satisfied."),
-        ("Mean stress", "mean_stress", ".2f", "inverse", 1.0,
-         "Average team stress, 0 = calm, 1 = maximal."),
-        ("Research output", "research_output", ",.1f", "normal", 1.0,
-         "Research progress made this week by all research teams."),
-        ("Product value", "product_value", ",.1f", "normal", 1.0,
-         "Value product teams delivered this week (served demand at good latency)."),
-        ("Idle GPUs", "idle", ",.0f", "inverse", float(gpus_per_tranche),
-         "GPUs in the fleet that nobody held this week."),
-    ]  # fmt: skip
     out = []
-    for label, column, fmt, colour, scale, help_text in specs:
-        if weeks.empty:
+    for name in KPI_METRICS:
+        metric = RUN_METRICS[name]
+        in_gpus = metric.unit == "tranches"
+        scale = float(gpus_per_tranche) if in_gpus else 1.0
+        fmt = ",.0f" if in_gpus else metric.fmt
+        help_text = metric.description
+        if in_gpus:
+            help_text += f" Shown in GPUs ({gpus_per_tranche:,} per tranche)."
+        label, colour = kpi_label(metric), DELTA_COLOURS.get(metric.better, "off")
+        column = metric.column
+        if weeks.empty or column not in weeks.columns:
             out.append(Kpi(label, "—", None, colour, help_text))
             continue
         value = float(weeks[column].iloc[-1]) * scale
@@ -376,5 +388,5 @@ def finished_weeks(digest: str, seed: int, weeks: int, _scenario: Scenario) -> p
 
 
 def cached_runner(sc: Scenario, seed: int, weeks: int) -> pd.DataFrame:
-    """A :data:`game.compare.Runner` that reuses finished runs across reruns and sessions."""
+    """A :data:`experiments.compare.Runner` that reuses finished runs across reruns and sessions."""
     return finished_weeks(sc.digest(), int(seed), int(weeks), sc)

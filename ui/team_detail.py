@@ -11,9 +11,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from game.explain import Explanation
-from ui import charts, state
-from ui.rules_editor import mechanism_label
+from game.world.explain import Explanation
+from ui import state, team_charts
+from ui.labels import mechanism_label
 
 WHY_WEEK = "why_week"
 
@@ -33,8 +33,9 @@ def team_row(teams: pd.DataFrame, team: str) -> pd.Series | None:
 
 def summary_line(row: pd.Series, gpus_per_tranche: int) -> str:
     """One line on where a team stands this week."""
+    strategy = str(row["strategy"]).replace("_", " ")
     return (
-        f"**{row['team']}** · {row['kind']} team · bids as *{row['strategy']}* · "
+        f"**{row['team']}** · {row['kind']} team · bids as *{strategy}* · "
         f"{row['headcount']:.0f} people · holds {row['gpus'] * gpus_per_tranche:,.0f} GPUs "
         f"of {row['demand'] * gpus_per_tranche:,.0f} needed · stress {row['stress']:.2f}"
     )
@@ -42,7 +43,7 @@ def summary_line(row: pd.Series, gpus_per_tranche: int) -> str:
 
 def explanation_table(expl: Explanation) -> pd.DataFrame:
     """The counterfactual table of an explanation, the rule actually used marked."""
-    table = charts.counterfactual_frame(expl.counterfactual, expl.mechanism)
+    table = team_charts.counterfactual_frame(expl.counterfactual, expl.mechanism)
     table["rule"] = table["rule"].map(mechanism_label)
     return table
 
@@ -75,7 +76,7 @@ def _why(team: str, week: int) -> None:
         if expl.bids.size:
             state.show_chart(
                 ("bids", team, week),
-                lambda: charts.bids_vs_price(
+                lambda: team_charts.bids_vs_price(
                     expl.bids, expl.values, expl.price, expl.won - expl.spot, team
                 ),
                 f"{team}'s bids in week {week} against the clearing price",
@@ -83,7 +84,7 @@ def _why(team: str, week: int) -> None:
         else:
             st.caption(f"{team} placed no bids in week {week}.")
     with right:
-        st.markdown(f"**Same week, other rules** (actual: {mechanism_label(expl.mechanism)})")
+        st.markdown(f"**Same week, other rules** (cleared by {mechanism_label(expl.mechanism)})")
         st.dataframe(
             explanation_table(expl),
             hide_index=True,
@@ -115,13 +116,13 @@ def show_team_detail(team: str) -> None:
     with a:
         state.show_chart(
             ("team_tranches", team),
-            lambda: charts.team_tranches(view.teams, team),
+            lambda: team_charts.team_tranches(view.teams, team),
             f"{team}: tranches held, needed and won per week",
         )
     with b:
         state.show_chart(
             ("team_credits", team),
-            lambda: charts.team_credits(view.teams, team),
+            lambda: team_charts.team_credits(view.teams, team),
             f"{team}: credits bid, paid and held per week",
         )
     c, d = st.columns(2)
@@ -130,13 +131,13 @@ def show_team_detail(team: str) -> None:
         if drivers:
             state.show_chart(
                 ("drivers", team),
-                lambda: charts.stress_drivers(drivers, team),
+                lambda: team_charts.stress_drivers(drivers, team),
                 f"What raised and lowered {team}'s stress this week",
             )
     with d:
         state.show_chart(
             ("team_stress", team),
-            lambda: charts.team_stress(view.teams, team),
+            lambda: team_charts.team_stress(view.teams, team),
             f"{team}: stress and burnout per week",
         )
     deals = deals_for(view.events, team)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable, Hashable
 
 import altair as alt
@@ -10,36 +9,39 @@ import pandas as pd
 import streamlit as st
 
 import market
-from game import Scenario
-from game.compare import METRICS, ComparisonResult, compare
-from game.scenario import GovernanceConfig
-from ui import charts, downloads, state
-from ui.rules_editor import choice_label, help_text, mechanism_label
+from experiments.compare import ComparisonResult, compare
+from game import Scenario, keys
+from game.run_metrics import RUN_METRICS
+from ui import compare_charts, downloads, state
+from ui.labels import choice_label, column_label, mechanism_label
+from ui.rules_schema import FIELDS, governance_note, help_text
 
 RESULT = "compare_result"
 BASE = "compare_base"
 ERRORS = "compare_errors"
-MECHANISMS = list(market.MECHANISMS)
-MODES = list(typing.get_args(GovernanceConfig.model_fields["mode"].annotation))
-TIME_SERIES = {
-    "mean_stress": "mean stress",
-    "jain": "Jain fairness",
-    "efficiency": "allocative efficiency",
-    "research_output": "research output",
-    "product_value": "product value",
-    "price": "clearing price",
-}
+# The governance shares each rule set sets (labels and help as in the rules editor).
+SHARES = ("research_credit_share", "research_pool_share", "research_weight")
 
 
 def _defaults(sc: Scenario) -> dict[str, object]:
-    """Widget defaults: A is the Explore scenario; B the same with another rule."""
+    """Widget defaults: A is the Explore scenario; B the same played by another rule.
+
+    B is the leadership committee, or the uniform-price market when A's rule already is
+    the committee (then B's governance is one market, so the committee does not clear it).
+    """
     mech = market.resolve_mechanism(sc.market.mechanism)
-    other = "committee" if mech != "committee" else "uniform_price"
+    mode = sc.governance.mode
+    a_is_committee = sc.clearing_rule == "committee"
+    sides = {
+        "A": (mech, mode),
+        "B": ("uniform_price", "single_market") if a_is_committee else ("committee", mode),
+    }
     out: dict[str, object] = {}
-    for side, m in (("A", mech), ("B", other)):
+    for side, (m, g) in sides.items():
         out[f"cmp.{side}.mechanism"] = m
-        out[f"cmp.{side}.mode"] = sc.governance.mode
-        out[f"cmp.{side}.research_share"] = float(sc.governance.research_share)
+        out[f"cmp.{side}.mode"] = g
+        for name in SHARES:
+            out[f"cmp.{side}.{name}"] = float(getattr(sc.governance, name))
         out[f"cmp.{side}.reallocation"] = bool(sc.reallocation.enabled)
     out["cmp.seeds"] = 5
     out["cmp.weeks"] = int(sc.weeks)
@@ -62,22 +64,28 @@ def _sync_defaults(sc: Scenario) -> None:
 def overrides(side: str) -> dict[str, object]:
     """Scenario overrides of rule set ``side`` ("A" or "B") from the form's values."""
     ss = st.session_state
-    return {
+    out: dict[str, object] = {
         "market.mechanism": ss[f"cmp.{side}.mechanism"],
         "governance.mode": ss[f"cmp.{side}.mode"],
-        "governance.research_share": float(ss[f"cmp.{side}.research_share"]),
-        "reallocation.enabled": bool(ss[f"cmp.{side}.reallocation"]),
     }
+    for name in SHARES:
+        out[f"governance.{name}"] = float(ss[f"cmp.{side}.{name}"])
+    out["reallocation.enabled"] = bool(ss[f"cmp.{side}.reallocation"])
+    return out
 
 
 def describe(sc: Scenario) -> str:
-    """A rule set in a few words."""
-    realloc = "reallocation on" if sc.reallocation.enabled else "reallocation off"
-    return (
-        f"{mechanism_label(market.resolve_mechanism(sc.market.mechanism))} · "
-        f"{choice_label(sc.governance.mode).lower()} · "
-        f"{sc.governance.research_share:.0%} research · {realloc}"
-    )
+    """A rule set in a few words, starting with the rule that actually clears the market."""
+    gov = sc.governance
+    rule, mode = mechanism_label(sc.clearing_rule), choice_label(gov.mode)
+    parts = [rule] if mode == rule else [rule, mode.lower()]
+    parts.append(f"{gov.research_credit_share:.0%} of credits to research")
+    if gov.mode == "split":
+        parts.append(f"{gov.research_pool_share:.0%} of the pool to research")
+    if gov.mode == "committee":
+        parts.append(f"research weight {gov.research_weight:.0%}")
+    parts.append("reallocation on" if sc.reallocation.enabled else "reallocation off")
+    return " · ".join(parts)
 
 
 def summary_table(result: ComparisonResult) -> pd.DataFrame:
@@ -105,32 +113,37 @@ def _result_chart(stored: dict, name: Hashable, build: Callable[[], alt.Chart]) 
 
 
 def _rule_set_inputs(side: str) -> None:
+    ss = st.session_state
     st.markdown(f"**Rule set {side}**")
     st.selectbox(
         "Allocation rule",
-        MECHANISMS,
+        list(market.MECHANISMS),
         format_func=mechanism_label,
         key=f"cmp.{side}.mechanism",
         persist_state="session",
         help=help_text("market.mechanism"),
     )
+    note = governance_note(base, ss[f"cmp.{side}.mode"], ss[f"cmp.{side}.mechanism"])
+    if note:
+        st.caption(note)
     st.selectbox(
         "Governance",
-        MODES,
+        keys.choices(Scenario, "governance.mode"),
         format_func=choice_label,
         key=f"cmp.{side}.mode",
         persist_state="session",
         help=help_text("governance.mode"),
     )
-    st.slider(
-        "Research share",
-        0.0,
-        1.0,
-        step=0.01,
-        key=f"cmp.{side}.research_share",
-        persist_state="session",
-        help=help_text("governance.research_share"),
-    )
+    for name in SHARES:
+        st.slider(
+            FIELDS[f"governance.{name}"].label,
+            0.0,
+            1.0,
+            step=0.01,
+            key=f"cmp.{side}.{name}",
+            persist_state="session",
+            help=help_text(f"governance.{name}"),
+        )
     st.toggle(
         "Reallocation group on",
         key=f"cmp.{side}.reallocation",
@@ -205,7 +218,7 @@ if submitted:
                 scenarios["B"],
                 seeds=n_seeds,
                 weeks=weeks,
-                metrics=list(METRICS),
+                metrics=list(RUN_METRICS),
                 progress=_progress,
                 runner=state.cached_runner,
             )
@@ -254,24 +267,27 @@ else:
     with left:
         st.vega_lite_chart(
             spec=_result_chart(
-                stored, "scatter", lambda: charts.fairness_efficiency_scatter(result.points)
+                stored, "scatter", lambda: compare_charts.fairness_efficiency_scatter(result.points)
             ),
             alt="Jain fairness against allocative efficiency, one dot per seed and rule set",
         )
     with right:
+        series = [c for c in result.weekly.columns if c not in ("rule_set", "week")]
         column = st.selectbox(
             "Over time",
-            list(TIME_SERIES),
-            format_func=TIME_SERIES.get,
+            series,
+            index=series.index("mean_stress") if "mean_stress" in series else 0,
+            format_func=column_label,
             key="cmp.series",
         )
+        label = column_label(column)
         st.vega_lite_chart(
             spec=_result_chart(
                 stored,
                 ("series", column),
-                lambda: charts.compare_over_time(result.weekly, column, TIME_SERIES[column]),
+                lambda: compare_charts.compare_over_time(result.weekly, column, label),
             ),
-            alt=f"{TIME_SERIES[column]} per week, A against B",
+            alt=f"{label} per week, A against B",
         )
     with st.container(horizontal=True):
         downloads.csv_button(

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from ui import explore_view, rules_editor, state
+from ui import explore_view, rules_editor, scenario_picker, state
 
 state.init_session()
 with st.sidebar:
-    rules_editor.scenario_picker()
+    scenario_picker.scenario_picker()
     st.divider()
     rules_editor.rules_form()
 explore_view.header_and_controls()

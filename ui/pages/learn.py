@@ -1,8 +1,10 @@
 """Learn: the allocation rules and behaviour models in plain words, and a classroom plan.
 
-Mechanism names, properties and descriptions come from ``market.MECHANISMS`` and the
-preset descriptions from the preset files, so this page stays true to the code; the
-formulas follow ``MODEL-REFERENCE.md`` and the docstrings of ``agents/`` and ``market/``.
+Everything about a mechanism (label, properties, description, formula, how to read it,
+source) comes from its descriptor in ``market.MECHANISMS``, so a rule a plugin registers
+is explained here too; strategy descriptions come from ``STRATEGIES`` and the preset
+descriptions from the preset files. The behaviour formulas follow ``MODEL-REFERENCE.md``
+and the docstrings of ``agents/``.
 """
 
 from __future__ import annotations
@@ -12,69 +14,7 @@ import streamlit as st
 import market
 from agents.strategies import STRATEGIES
 from game import list_presets, load_scenario
-from ui import rules_editor, state
-
-MECHANISM_MATH: dict[str, tuple[str, str, str]] = {
-    # name: (formula, how to read it, source)
-    "pay_as_bid": (
-        r"x_i = \#\{k : b_{ik} \text{ among the } S \text{ highest bids}\},\qquad "
-        r"p_i = \sum_{k \le x_i} b_{ik}",
-        "Each team pays exactly what it bid for each tranche it won. Bidding your true value "
-        "earns you nothing, so everybody shades: with n bidders and one unit the equilibrium "
-        "bid is (n−1)/n of the value.",
-        "Vickrey (1961), *J. Finance* 16; Ausubel, Cramton, Pycia, Rostek & Weretka (2014), "
-        "*Rev. Econ. Stud.* 81.",
-    ),
-    "uniform_price": (
-        r"p^\ast = \max\left(b_{(S+1)},\ r\right),\qquad p_i = p^\ast\, x_i",
-        "The S highest unit bids win and every winning tranche costs the same price: the "
-        "highest losing bid b₍S+1₎, or the reserve r if that is higher. Teams wanting several "
-        "tranches gain by bidding low on their later ones (demand reduction).",
-        "Ausubel et al. (2014), *Rev. Econ. Stud.* 81; Krishna, *Auction Theory* (2010), ch. 12.",
-    ),
-    "vickrey": (
-        r"p_i = W_{-i}(\text{without } i) - W_{-i}(\text{with } i)",
-        "Winners are the S highest unit bids; each team pays the value its tranches took away "
-        "from the others (the rival bids it displaced). Bidding your true values is a dominant "
-        "strategy, so nobody needs to guess what others do.",
-        "Vickrey (1961); Clarke (1971), *Public Choice* 11; Groves (1973), *Econometrica* 41.",
-    ),
-    "proportional_share": (
-        r"x_i = \frac{w_i}{\sum_j w_j}\, S,\qquad p = \max\left(\frac{\sum_j w_j}{S},\ r\right)",
-        "Each team names a budget w; the pool is split in proportion to the money. Simple and "
-        "divisible; strategic teams still keep at least 3/4 of the best possible welfare.",
-        "Kelly (1997), *Eur. Trans. Telecomm.* 8; Johari & Tsitsiklis (2004), "
-        "*Math. Oper. Res.* 29.",
-    ),
-    "committee": (
-        r"x_i = \min\left(d_i,\ \lambda\, w_i\right),\qquad \sum_i x_i = S",
-        "Leadership gives each team a priority weight w (urgency) and shares whole tranches "
-        "in proportion, never more than a team asked for (d); what capped teams leave goes to "
-        "the rest. No money changes hands — how most labs allocate today.",
-        "Weighted water-filling: Bertsekas & Gallager, *Data Networks* (1992), §6.5.",
-    ),
-    "equal_share": (
-        r"x_i = \min\left(d_i,\ \left\lfloor S / n \right\rfloor\right)",
-        "Everyone who asks gets the same number of tranches, capped at what it asked for. What "
-        "a capped team cannot use stays idle: the naive baseline.",
-        "The equal-division benchmark of fair division: Moulin, *Fair Division and Collective "
-        "Welfare* (2003).",
-    ),
-    "max_min_fair": (
-        r"x_i = \min\left(d_i,\ \lambda\right),\qquad \sum_i x_i = S",
-        "Water-filling on demands: raise everybody's share together; teams that are satisfied "
-        "drop out and the rest keep rising. Nobody can get more without taking from someone "
-        "who has less.",
-        "Bertsekas & Gallager (1992), §6.5; Ghodsi et al. (2011), DRF, *NSDI*.",
-    ),
-    "lottery": (
-        r"\pi \sim \text{uniform order},\qquad x_{\pi(k)} = \min\left(d_{\pi(k)},\ "
-        r"S - \sum_{j<k} x_{\pi(j)}\right)",
-        "Teams are served in a random order, each taking all it asked for until the pool runs "
-        "out. Fair before the draw, very unequal after it.",
-        "Random serial dictatorship: Abdulkadiroğlu & Sönmez (1998), *Econometrica* 66.",
-    ),
-}
+from ui import scenario_picker
 
 BEHAVIOUR: list[tuple[str, str, list[str], str]] = [
     (
@@ -216,8 +156,8 @@ WALKTHROUGH: list[tuple[str, tuple[str, ...], str, str, str]] = [
         "A launch",
         "Load **launch-crunch** and run it. In week 16 product demand jumps. Compare GPUs by "
         "team before and after, and research output. Then switch *Governance* to **Split by "
-        "division** (a fixed research share) and apply. Ask: *who should protect research "
-        "when product is on fire — the market or leadership?*",
+        "division** (a fixed research share of the pool) and apply. Ask: *who should protect "
+        "research when product is on fire — the market or leadership?*",
     ),
     (
         "15–19 min",
@@ -225,9 +165,10 @@ WALKTHROUGH: list[tuple[str, tuple[str, ...], str, str, str]] = [
         "compare",
         "Switch the mechanism",
         "Load **lab-2025**, open **Compare**: A is the uniform-price market, B the leadership "
-        "committee, five seeds. Read the table and the scatter: the market usually wins on "
-        "efficiency, the committee on fairness. Try B = Vickrey or max-min fair. Ask: *which "
-        "would you choose, and what would the teams do to game it?*",
+        "committee, five seeds. Read the table and the scatter side by side: efficiency, "
+        "fairness, stress and output, and which differences are clear rather than noise. "
+        "Try B = Vickrey or max-min fair. Ask: *which rule would you choose for this lab, "
+        "and why? What would the teams do to game it?*",
     ),
     (
         "19–20 min",
@@ -241,45 +182,44 @@ WALKTHROUGH: list[tuple[str, tuple[str, ...], str, str, str]] = [
 ]
 
 
-def _open_preset(preset: str) -> None:
-    sc = load_scenario(preset)
-    state.set_scenario(sc, preset)
-    rules_editor.load_values(sc)
-    st.session_state[rules_editor.PRESET] = preset
-    st.session_state[state.NOTICE] = f"Loaded preset {preset}: week 0."
+def _mechanism_card(name: str, mech: market.Mechanism) -> None:
+    with st.container(border=True):
+        st.markdown(f"#### {mech.label} · `{name}`")
+        with st.container(horizontal=True):
+            st.badge(
+                "truthful" if mech.truthful else "not truthful",
+                color="green" if mech.truthful else "orange",
+            )
+            st.badge(
+                "uses credits" if mech.uses_money else "no money",
+                color="blue" if mech.uses_money else "gray",
+            )
+            st.badge(
+                "divisible" if mech.divisible else "whole tranches",
+                color="violet" if mech.divisible else "gray",
+            )
+        st.markdown(mech.description)
+        if mech.formula:
+            st.latex(mech.formula)
+        if mech.reading:
+            st.markdown(mech.reading)
+        if mech.source:
+            st.caption(f"Source: {mech.source}")
 
 
 def mechanisms_section() -> None:
     """Every registered allocation rule: description, properties, formula and source."""
+    mechs = market.MECHANISMS
+    money = sum(m.uses_money for m in mechs.values())
     st.markdown(
-        "Every week the free tranches are shared by one **allocation rule**. Four use "
-        "credits (auctions); four do not (how committees and schedulers share). A rule is "
-        "*truthful* when telling your real values or needs is your best move whatever others "
-        "do."
+        f"Every week the free tranches are shared by one **allocation rule**. {money} of the "
+        f"{len(mechs)} rules use credits (auctions); {len(mechs) - money} do not (how "
+        "committees and schedulers share). A rule is *truthful* when telling your real "
+        "values or needs is your best move whatever others do. Under committee governance "
+        "the leadership committee clears the market whatever rule the market names."
     )
-    for name, mech in market.MECHANISMS.items():
-        with st.container(border=True):
-            st.markdown(f"#### {rules_editor.mechanism_label(name)} · `{name}`")
-            with st.container(horizontal=True):
-                st.badge(
-                    "truthful" if mech.truthful else "not truthful",
-                    color="green" if mech.truthful else "orange",
-                )
-                st.badge(
-                    "uses credits" if mech.uses_money else "no money",
-                    color="blue" if mech.uses_money else "gray",
-                )
-                st.badge(
-                    "divisible" if mech.divisible else "whole tranches",
-                    color="violet" if mech.divisible else "gray",
-                )
-            st.markdown(mech.description)
-            maths = MECHANISM_MATH.get(name)
-            if maths:
-                formula, reading, source = maths
-                st.latex(formula)
-                st.markdown(reading)
-                st.caption(f"Source: {source}")
+    for name, mech in mechs.items():
+        _mechanism_card(name, mech)
     st.markdown("#### How teams bid")
     for name, cls in STRATEGIES.items():
         st.markdown(f"- **{name.replace('_', ' ')}** — {cls.metadata['description']}")
@@ -329,7 +269,7 @@ def walkthrough_section() -> None:
                         key=f"walk_{i}_{preset}",
                         icon=":material/open_in_new:",
                     ):
-                        _open_preset(preset)
+                        scenario_picker.open_preset(preset)
                         st.switch_page(PAGES[page])
 
 

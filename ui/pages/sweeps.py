@@ -3,7 +3,8 @@
 Shows the sweep, the summary table (mean and 95% CI per factor level), metrics against a
 factor, weekly series with bands, Sobol indices for Sobol designs, and failed runs. The
 page only reads results files (never runs the game); a file that is not a results file
-gives a one-line error.
+gives a one-line error. Metrics are labelled from ``game.run_metrics.RUN_METRICS``; a metric
+the registry does not know (a plugin's, not loaded here) shows under its own name.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from experiments.analysis import (
@@ -25,7 +27,7 @@ from experiments.analysis import (
     summary_table,
     weekly_bands,
 )
-from experiments.metrics import METRICS
+from game.run_metrics import RUN_METRICS
 from ui import downloads
 
 PATH_KEY = "sweeps.path"
@@ -84,7 +86,17 @@ def _pick_file() -> Path | None:
 
 
 def _label(metric: str) -> str:
-    return metric.replace("_", " ")
+    """The metric's registered label, or its name when the registry does not know it."""
+    known = RUN_METRICS.get(metric)
+    return known.label if known is not None else metric
+
+
+def _labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """A table with a ``metric`` column shown by label, the name kept in ``name``."""
+    names = table["metric"]
+    out = table.assign(metric=names.map(_label))
+    out.insert(int(out.columns.get_loc("metric")) + 1, "name", names)
+    return out
 
 
 def _overview(res: Results) -> None:
@@ -126,7 +138,7 @@ def _summary(res: Results) -> None:
         return
     factor = st.selectbox("Factor", list(res.spec.factors), key="sweeps.summary_factor")
     sub = table[table["factor"] == factor].drop(columns=["factor"])
-    sub = sub.assign(level=sub["level"].astype(str))
+    sub = _labelled(sub.assign(level=sub["level"].astype(str)))
     st.dataframe(
         sub,
         hide_index=True,
@@ -138,7 +150,7 @@ def _summary(res: Results) -> None:
         },
     )
     with st.expander("Every design point (means over replicates)"):
-        st.dataframe(point_table(res.runs, res.spec), hide_index=True)
+        st.dataframe(point_table(res.runs, res.spec).rename(columns=_label), hide_index=True)
 
 
 def _metric_vs_factor(res: Results) -> None:
@@ -151,8 +163,8 @@ def _metric_vs_factor(res: Results) -> None:
     left, right = st.columns(2)
     factor = left.selectbox("Factor", list(res.spec.factors), key="sweeps.plot_factor")
     metric = right.selectbox("Metric", metrics, format_func=_label, key="sweeps.plot_metric")
-    if metric in METRICS:
-        st.caption(METRICS[metric].description)
+    if metric in RUN_METRICS:
+        st.caption(RUN_METRICS[metric].description)
     groups = factor_groups(ok, res.spec, factor)
     order = [str(c) for c in groups.cat.categories]
     runs = ok[["run_key", metric]].assign(level=groups.astype(str).to_numpy())
@@ -239,6 +251,7 @@ def _sobol(res: Results) -> None:
         st.info(note)
     if table.empty:
         return
+    table = table.assign(metric=table["metric"].map(_label))
     long = table.melt(
         id_vars=["metric", "factor"], value_vars=["S1", "ST"], var_name="index", value_name="value"
     )

@@ -1,0 +1,161 @@
+"""Stress: the weekly job demands–resources update and its drivers (MODEL-REFERENCE §1).
+
+``s ← clip01(s + dt·[k_d·d + k_u·u + k_L·L + k_e·e + k_reclaim·r − k_r·s·(1−d)] + C)``
+with d the compute deficit, u deadline urgency, L a lost auction, e normalised envy,
+r the reclaim shock and C contagion from neighbours (:mod:`agents.emotion.contagion`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import Field
+
+from agents.schema import Params, clip01, floats
+
+__all__ = [
+    "STRESS_TERMS",
+    "StressParams",
+    "compute_deficit",
+    "deadline_urgency",
+    "stress_terms",
+    "stress_update",
+]
+
+#: Keys of the dict returned by :func:`stress_terms`, in display order.
+STRESS_TERMS: tuple[str, ...] = (
+    "deficit",
+    "urgency",
+    "lost_auction",
+    "envy",
+    "reclaim",
+    "recovery",
+)
+
+
+class StressParams(Params):
+    """Coefficients of the weekly stress update (Demerouti et al. 2001)."""
+
+    k_deficit: float = Field(
+        0.15, ge=0, le=1, description="Stress added per unit of compute deficit d (k_d)."
+    )
+    k_urgency: float = Field(
+        0.05, ge=0, le=1, description="Stress added per unit of deadline urgency u (k_u)."
+    )
+    k_lost: float = Field(
+        0.05, ge=0, le=1, description="Stress added when the team lost this week's auction."
+    )
+    k_envy: float = Field(
+        0.05, ge=0, le=1, description="Stress added per unit of envy of better-off teams."
+    )
+    k_recovery: float = Field(
+        0.2, ge=0, le=1, description="Recovery rate k_r, applied as −k_r·s·(1−d)."
+    )
+    k_reclaim: float = Field(
+        0.15, ge=0, le=1, description="Shock of having tranches taken back by reallocation."
+    )
+    dt: float = Field(1.0, gt=0, le=4, description="Length of one step in weeks.")
+
+
+def _shape(a: np.ndarray, b: np.ndarray) -> tuple[int, ...]:
+    """The broadcast shape of two arrays (their shape when they already agree)."""
+    return a.shape if a.shape == b.shape else np.broadcast_shapes(a.shape, b.shape)
+
+
+def deadline_urgency(elapsed: np.ndarray | float, deadline: np.ndarray | float) -> np.ndarray:
+    """Deadline urgency u = clip01(elapsed / deadline)².
+
+    Args:
+        elapsed: Weeks elapsed on the project, shape (n,).
+        deadline: Weeks allowed; ``<= 0`` or ``inf`` means "no deadline" (urgency 0).
+
+    Returns:
+        Urgency in [0, 1], shape (n,); 1 once the deadline is reached or passed.
+    """
+    elapsed = floats(elapsed)
+    deadline = floats(deadline)
+    has_deadline = (deadline > 0.0) & (deadline < np.inf)
+    shape = _shape(elapsed, deadline)
+    with np.errstate(over="ignore"):
+        ratio = np.divide(elapsed, deadline, out=np.zeros(shape), where=has_deadline)
+    ratio = clip01(ratio)
+    return ratio * ratio
+
+
+def compute_deficit(held: np.ndarray | float, needed: np.ndarray | float) -> np.ndarray:
+    """Compute deficit d = max(0, 1 − held / needed), clipped to [0, 1].
+
+    Args:
+        held: GPU tranches the team holds, shape (n,).
+        needed: GPU tranches the team needs; ``<= 0`` means no need (deficit 0).
+
+    Returns:
+        Deficit in [0, 1], shape (n,): 0 when the need is met, 1 when nothing is held.
+    """
+    held = floats(held)
+    needed = floats(needed)
+    with np.errstate(over="ignore"):
+        ratio = np.divide(held, needed, out=np.ones(_shape(held, needed)), where=needed > 0.0)
+    return clip01(1.0 - ratio)
+
+
+def stress_terms(
+    stress: np.ndarray,
+    deficit: np.ndarray,
+    urgency: np.ndarray,
+    lost: np.ndarray,
+    envy: np.ndarray,
+    reclaimed: np.ndarray,
+    p: StressParams,
+) -> dict[str, np.ndarray]:
+    """The separate contributions to this step's stress change, each times ``dt``.
+
+    Returning the terms (rather than only their sum) lets the app explain why a team
+    is stressed.
+
+    Args:
+        stress: Current stress s ∈ [0, 1], shape (n,).
+        deficit: Compute deficit d ∈ [0, 1] (see :func:`compute_deficit`).
+        urgency: Deadline urgency u ∈ [0, 1] (see :func:`deadline_urgency`).
+        lost: Whether the team lost this round's auction (bool or 0/1).
+        envy: Normalised envy e ∈ [0, 1] (see :func:`agents.emotion.normalised_envy`).
+        reclaimed: Reclaim shock: 1/True when the reallocation group took GPUs back
+            this step, or the fraction of the team's GPUs taken (in [0, 1]).
+        p: Stress coefficients.
+
+    Returns:
+        Dict with keys ``STRESS_TERMS``: "deficit" k_d·d, "urgency" k_u·u,
+        "lost_auction" k_L·L, "envy" k_e·e, "reclaim" k_reclaim·r and "recovery"
+        −k_r·s·(1−d) (never positive), each multiplied by ``p.dt``, shape (n,).
+    """
+    stress = floats(stress)
+    deficit = floats(deficit)
+    dt = p.dt
+    return {
+        "deficit": (p.k_deficit * dt) * deficit,
+        "urgency": (p.k_urgency * dt) * floats(urgency),
+        "lost_auction": (p.k_lost * dt) * floats(lost),
+        "envy": (p.k_envy * dt) * floats(envy),
+        "reclaim": (p.k_reclaim * dt) * floats(reclaimed),
+        "recovery": (-p.k_recovery * dt) * stress * (1.0 - deficit),
+    }
+
+
+def stress_update(
+    stress: np.ndarray,
+    terms: dict[str, np.ndarray],
+    contagion: np.ndarray | float = 0.0,
+) -> np.ndarray:
+    """New stress s ← clip01(s + Σ terms + C).
+
+    Args:
+        stress: Current stress, shape (n,).
+        terms: The dict returned by :func:`stress_terms`.
+        contagion: Contagion change C from network neighbours.
+
+    Returns:
+        The new stress in [0, 1], shape (n,).
+    """
+    total = floats(stress) + floats(contagion)
+    for value in terms.values():
+        total += value
+    return clip01(total)

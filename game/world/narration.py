@@ -1,0 +1,139 @@
+"""Narration: a week's phase results turned into sentences for the event log.
+
+The order of the sentences follows the order of the phases. Sentences are stored as
+templates with columns (:class:`~game.world.events.EventLog`) and formatted only when
+read, so narrating a 10,000-team week costs no Python loop per team.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from game.world.events import EventLog
+from game.world.week import WeekResults
+
+__all__ = ["narrate_week"]
+
+
+def _people(count: float) -> str:
+    return "1 person" if count == 1 else f"{count:.0f} people"
+
+
+def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: int) -> None:
+    """Append this week's events to ``log``.
+
+    Args:
+        log: The event log.
+        r: The week's phase results.
+        names: Team names in table order.
+        milestones: Milestones per project (for "3/4" counts).
+    """
+    week = r.week
+
+    def who(idx: np.ndarray) -> list[str]:
+        return [names[i] for i in idx.tolist()]
+
+    s = r.supply
+    if s.go_live:
+        log.add(week, "supply", f"{s.go_live:.0f} tranches went live")
+    if s.lease_expiry:
+        log.add(week, "supply", f"leases ended: {s.lease_expiry:.0f} tranches left")
+    if s.outage_share:
+        log.add(week, "outage", f"outage: {s.outage_share:.0%} of the fleet offline this week")
+
+    life = r.lifecycle
+    log.add_many(
+        week,
+        "project_finished",
+        "{team} finished its project ({hit}/{of} milestones)",
+        who(life.finished),
+        hit=life.finished_milestones,
+        of=np.full(life.finished.size, milestones),
+    )
+    log.add_many(
+        week,
+        "project_started",
+        "a new project appeared at {team}: needs {need:.0f} tranches, deadline in {weeks} weeks",
+        who(life.started),
+        need=life.started_need,
+        weeks=life.started_weeks,
+    )
+    log.add_many(
+        week,
+        "tier_opened",
+        "{team} rolled a paid feature out to tier {tier}",
+        who(life.tiers_opened),
+        tier=life.tiers,
+    )
+
+    re = r.reallocation
+    got = re.reclaimed > 0
+    log.add_many(
+        week,
+        "reclaim",
+        "{team} lost {units:.0f} tranches to a reclaim; stress {stress:.2f}",
+        who(re.reclaimed_from[got]),
+        units=re.reclaimed[got],
+        stress=re.stress_after[got],
+    )
+    log.add_many(
+        week,
+        "fast_track",
+        "{team} was fast-tracked {units:.0f} tranches",
+        who(re.fast_tracked),
+        units=re.fast_track_units,
+    )
+    log.add_many(
+        week,
+        "reclaim_notice",
+        "reallocation gave {team} notice: {units:.0f} tranches in {notice} week(s)",
+        who(re.noticed),
+        units=re.notice_units,
+        notice=np.full(re.noticed.size, re.notice_weeks),
+    )
+
+    if r.grant is not None:
+        log.add(
+            week,
+            "grant",
+            f"leadership granted {r.grant.total:,.0f} credits "
+            f"({r.grant.research_share:.0%} to research)",
+        )
+
+    loans = r.loans
+    log.add_many(
+        week,
+        "deal",
+        "{lender} lent {units:.0f} tranches to {team} at {price:.1f} credits each",
+        who(loans.borrower),
+        lender=np.array(who(loans.lender), dtype=object),
+        units=loans.units,
+        price=loans.price,
+    )
+
+    log.add_many(
+        week,
+        "milestone",
+        "{team} reached milestone {hit}/{of}",
+        who(r.work.milestone_teams),
+        hit=r.work.milestones_hit,
+        of=np.full(r.work.milestone_teams.size, milestones),
+    )
+
+    p = r.pressure
+    log.add_many(
+        week,
+        "burnout",
+        "{team} is burning out (stress {stress:.2f})",
+        who(p.new_burnouts),
+        stress=p.stress[p.new_burnouts],
+    )
+    left = (p.departures > 0).nonzero()[0]
+    log.add_many(
+        week,
+        "attrition",
+        "{people} left {team} (burnout {burnout:.2f})",
+        who(left),
+        people=np.array([_people(d) for d in p.departures[left]], dtype=object),
+        burnout=p.burnout[left],
+    )

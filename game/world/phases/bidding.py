@@ -1,0 +1,184 @@
+"""Phase 5, bidding: every team values tranches and its agent's strategy bids.
+
+Values are the teams' true marginal values for extra tranches (used for efficiency and
+envy); bids are what the team agents' strategies make of them within budget. The
+agents are asked per strategy class (:class:`StrategyGroups`, built with Mesa's
+``AgentSet.groupby``), so a built-in strategy decides for all its teams in one
+vectorised call over a read-only :class:`~agents.strategies.TeamView`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from mesa.agent import AgentSet
+
+import market
+from agents.schema import clip01
+from agents.strategies import BiddingStrategy, Feedback, TeamView, sanitise
+from agents.table import TeamTable
+from agents.valuation import marginal_values, with_extra_experiments
+from game.scenario import Scenario
+from game.world.phases.lifecycle import WIND_DOWN_START, progress
+
+__all__ = ["BidResult", "StrategyGroup", "StrategyGroups", "bidding_phase", "value_scale"]
+
+WIND_DOWN_WEIGHT = 0.5
+IDLE_WEIGHT = 0.3
+
+
+@dataclass(frozen=True, slots=True)
+class BidResult:
+    """This week's true values and submitted bids, one row per team.
+
+    Attributes:
+        values: ``(n, k)`` true marginal values for extra tranches.
+        bids: ``(n, k)`` submitted bids (non-increasing, within budget).
+        extra_need: Tranches each team is short of its need.
+        urgency: Urgency per team (committee weights read it).
+        views: The view each strategy group bid from, in group order.
+    """
+
+    values: np.ndarray
+    bids: np.ndarray
+    extra_need: np.ndarray
+    urgency: np.ndarray
+    views: tuple[TeamView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class StrategyGroup:
+    """The teams playing one strategy class.
+
+    Attributes:
+        cls: The strategy class.
+        members: Each team's strategy object, in row order.
+        rows: The teams' rows in the team table.
+    """
+
+    cls: type[BiddingStrategy]
+    members: tuple[BiddingStrategy, ...]
+    rows: np.ndarray
+
+
+class StrategyGroups:
+    """The team agents grouped by the class of their strategy, rebuilt only when one changes.
+
+    Args:
+        teams: The team agents (each with ``index`` and ``strategy``).
+    """
+
+    def __init__(self, teams: AgentSet) -> None:
+        self._teams = teams
+        self._groups: tuple[StrategyGroup, ...] | None = None
+
+    def invalidate(self) -> None:
+        """Forget the grouping (a team's strategy changed)."""
+        self._groups = None
+
+    def __iter__(self) -> Iterator[StrategyGroup]:
+        if self._groups is None:
+            by_class = self._teams.groupby(lambda a: type(a.strategy), result_type="list")
+            self._groups = tuple(
+                StrategyGroup(
+                    cls=cls,
+                    members=tuple(a.strategy for a in agents),
+                    rows=np.array([a.index for a in agents], dtype=np.int64),
+                )
+                for cls, agents in by_class
+            )
+        return iter(self._groups)
+
+
+def value_scale(table: TeamTable, sc: Scenario, urgency: np.ndarray) -> np.ndarray:
+    """Credits a team would give for its first missing tranche.
+
+    Research: ``research_value × (1 + urgency) × phase weight`` (winding-down
+    projects half, idle teams 0.3). Product: ``product_value × (1 + load)`` where
+    load is how far demand exceeds serving capacity (capped at 1).
+    """
+    v = sc.valuation
+    phase_weight = np.where(
+        table.project_active,
+        np.where(progress(table) >= WIND_DOWN_START, WIND_DOWN_WEIGHT, 1.0),
+        IDLE_WEIGHT,
+    )
+    research = v.research_value * (1.0 + urgency) * phase_weight
+    capacity = table.gpus * sc.product.users_per_tranche
+    load = clip01(table.demand / np.maximum(capacity, 1e-9) - 1.0)
+    product = v.product_value * (1.0 + load)
+    return np.where(table.is_research, research, product)
+
+
+def bidding_phase(
+    groups: StrategyGroups,
+    table: TeamTable,
+    sc: Scenario,
+    *,
+    urgency: np.ndarray,
+    budgets: np.ndarray,
+    spent_this_quarter: np.ndarray,
+    weeks_left_in_quarter: int,
+    last_price: float | None,
+    rng: np.random.Generator,
+) -> BidResult:
+    """Value every team's missing tranches and ask each strategy group for its bids.
+
+    Args:
+        groups: The team agents grouped by strategy class.
+        table: The team table.
+        sc: The scenario (its clearing rule's pricing kind reaches the strategies).
+        urgency: Urgency per team.
+        budgets: Credits each team can spend.
+        spent_this_quarter: Credits each team spent this quarter.
+        weeks_left_in_quarter: Weeks left in the quarter, this one included.
+        last_price: The last clearing price, or None.
+        rng: The model's generator.
+    """
+    k = sc.market.max_units_per_bid
+    extra = np.maximum(0.0, table.need - table.gpus)
+    scale = value_scale(table, sc, urgency)
+    values = marginal_values(extra, scale, k, sc.valuation.curvature)
+    values = with_extra_experiments(values, scale, sc.valuation.extra_value_share)
+    pricing = market.MECHANISMS[sc.clearing_rule].pricing
+    raw = np.empty_like(values)
+    lost = table.lost > 0
+    views = []
+    for group in groups:
+        view = TeamView.of_rows(
+            group.rows,
+            values=values,
+            budget=budgets,
+            stress=table.stress,
+            lost_last=lost,
+            spent_this_quarter=spent_this_quarter,
+            weeks_left_in_quarter=weeks_left_in_quarter,
+            n_bidders=table.n,
+            pricing=pricing,
+            last_price=last_price,
+            params=sc.bidding,
+        )
+        raw[group.rows] = group.cls.propose_for(group.members, view, rng)
+        views.append(view)
+    bids = sanitise(raw, budgets)
+    return BidResult(
+        values=values, bids=bids, extra_need=extra, urgency=urgency, views=tuple(views)
+    )
+
+
+def feedback_phase(
+    groups: StrategyGroups,
+    bids: BidResult,
+    won: np.ndarray,
+    paid: np.ndarray,
+    price: float | None,
+) -> None:
+    """Tell the strategy groups that learn how the market treated their teams."""
+    for group, view in zip(groups, bids.views, strict=True):
+        if group.cls.learns():
+            rows = group.rows
+            group.cls.observe_for(
+                group.members, Feedback(view, bids.bids[rows], won[rows], paid[rows], price)
+            )

@@ -1,0 +1,187 @@
+"""Phase 7, negotiation: teams in deficit borrow tranches from teams with a surplus.
+
+After clearing, each team short of its need looks for a partner with spare
+tranches — a neighbour on the org network first, anyone with a surplus otherwise —
+and the two bargain with alternating offers (:mod:`market.negotiation`), each side
+following the teams' negotiation behaviour (:mod:`agents.negotiation`). Agreed loans
+move the tranches (with their remaining lease) and the credits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from agents.negotiation import NegotiationParams, reservation_prices, tactics
+from agents.table import TeamTable
+from game.world.credits import Credits
+from market.negotiation import negotiate_batch
+
+__all__ = ["Loans", "Pairs", "match_partners", "negotiate_loans", "negotiation_phase"]
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Matched borrower/lender pairs and the tranches at stake."""
+
+    borrower: np.ndarray
+    lender: np.ndarray
+    units: np.ndarray
+
+
+def match_partners(deficit: np.ndarray, surplus: np.ndarray, ties: sp.csr_matrix) -> Pairs:
+    """Match each team in deficit with at most one lender, neighbours first.
+
+    Borrowers are served in order of their deficit (largest first). Each picks the
+    neighbour with the largest surplus; a lender chosen by several keeps the
+    neediest. Borrowers left without a neighbour are then matched with the
+    remaining lenders by rank (largest deficit with largest surplus).
+
+    Args:
+        deficit: Whole tranches each team is short (0 if none).
+        surplus: Whole tranches each team holds beyond its need (0 if none).
+        ties: Team-to-team tie matrix of the org network.
+    """
+    borrowers = (deficit >= 1).nonzero()[0]
+    lenders = (surplus >= 1).nonzero()[0]
+    empty = np.zeros(0, dtype=np.int64)
+    if borrowers.size == 0 or lenders.size == 0:
+        return Pairs(empty, empty, np.zeros(0))
+    borrowers = borrowers[np.argsort(-deficit[borrowers], kind="stable")]
+    b_first, l_first = _best_neighbour(borrowers, surplus, ties)
+    # One borrower per lender: keep the first (neediest) claim.
+    _, first = np.unique(l_first, return_index=True)
+    first = np.sort(first)
+    b_pair, l_pair = b_first[first], l_first[first]
+    # Everyone else: match by rank among the unmatched.
+    b_rest = borrowers[~np.isin(borrowers, b_pair)]
+    l_rest = lenders[~np.isin(lenders, l_pair)]
+    l_rest = l_rest[np.argsort(-surplus[l_rest], kind="stable")]
+    m = min(b_rest.size, l_rest.size)
+    borrower = np.concatenate([b_pair, b_rest[:m]])
+    lender = np.concatenate([l_pair, l_rest[:m]])
+    units = np.minimum(np.floor(deficit[borrower]), np.floor(surplus[lender]))
+    return Pairs(borrower, lender, units)
+
+
+def _best_neighbour(
+    borrowers: np.ndarray, surplus: np.ndarray, ties: sp.csr_matrix
+) -> tuple[np.ndarray, np.ndarray]:
+    """For each borrower (in the given order), its neighbour with the largest surplus.
+
+    Works on the CSR arrays directly: every (borrower, neighbour) edge is listed,
+    edges to neighbours without a surplus are dropped, and the first edge per
+    borrower after sorting by (borrower order, surplus descending, neighbour index)
+    wins. Borrowers without such a neighbour are left out.
+
+    Returns:
+        ``(borrowers_with_neighbour, chosen_lender)`` in the borrowers' order.
+    """
+    starts, ends = ties.indptr[borrowers], ties.indptr[borrowers + 1]
+    degree = ends - starts
+    if degree.sum() == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    order = np.repeat(np.arange(borrowers.size), degree)
+    offsets = np.arange(degree.sum()) - np.repeat(np.cumsum(degree) - degree, degree)
+    neighbour = ties.indices[np.repeat(starts, degree) + offsets]
+    keep = surplus[neighbour] >= 1
+    order, neighbour = order[keep], neighbour[keep]
+    if order.size == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    rank = np.lexsort((neighbour, -surplus[neighbour], order))
+    order, neighbour = order[rank], neighbour[rank]
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = order[1:] != order[:-1]
+    return borrowers[order[first]], neighbour[first].astype(np.int64)
+
+
+@dataclass(frozen=True, slots=True)
+class Loans:
+    """Agreed loans: who borrows from whom, how many tranches, at what price per tranche."""
+
+    borrower: np.ndarray
+    lender: np.ndarray
+    units: np.ndarray
+    price: np.ndarray
+
+
+def negotiate_loans(
+    table: TeamTable,
+    values: np.ndarray,
+    balances: np.ndarray,
+    ties: sp.csr_matrix,
+    cfg: NegotiationParams,
+) -> Loans:
+    """Match teams in deficit with lenders and bargain over loans, all pairs at once.
+
+    Reservation prices come from the valuations (:func:`reservation_prices`), tactics
+    from stress (:func:`tactics`); a borrower never agrees to more than its credits
+    pay for. Nothing moves here: the caller transfers the tranches and credits.
+
+    Args:
+        table: The team table (holdings, needs, stress).
+        values: ``(n, k)`` true marginal values of this week's bid book.
+        balances: Credits each team has.
+        ties: Team-to-team tie matrix (neighbours are asked first).
+        cfg: Negotiation settings.
+    """
+    empty = Loans(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    gpus = table.gpus
+    deficit = np.floor(np.maximum(0.0, table.need - gpus))
+    surplus = np.floor(np.maximum(0.0, gpus - table.need))
+    pairs = match_partners(deficit, surplus, ties)
+    if pairs.borrower.size == 0:
+        return empty
+    b, lnd = pairs.borrower, pairs.lender
+    scale = values[:, 0]
+    lender_value = np.where(scale[lnd] > 0, scale[lnd], values.max())
+    b_res, l_res = reservation_prices(scale[b], lender_value, table.stress[b], cfg)
+    units = np.minimum(pairs.units, np.floor(balances[b] / np.maximum(l_res, 1e-9)))
+    ok = units >= 1
+    b, lnd, units, b_res, l_res = b[ok], lnd[ok], units[ok], b_res[ok], l_res[ok]
+    if b.size == 0:
+        return empty
+    kl, bl, tl = tactics(table.stress[lnd], cfg)
+    kb, bb, tb = tactics(table.stress[b], cfg)
+    result = negotiate_batch(l_res, b_res, units, kl, bl, tl, kb, bb, tb)
+    price = np.nan_to_num(result.price, nan=np.inf)
+    affordable = np.floor(balances[b] / np.maximum(price, 1e-9))
+    units = np.where(result.deal, np.minimum(units, affordable), 0.0)
+    done = units >= 1
+    return Loans(b[done], lnd[done], units[done], price[done])
+
+
+_NO_LOANS = Loans(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+
+
+def negotiation_phase(
+    table: TeamTable,
+    credits: Credits,
+    values: np.ndarray,
+    ties: sp.csr_matrix,
+    cfg: NegotiationParams,
+    week: int,
+) -> Loans:
+    """Negotiate this week's loans and settle them: tranches to borrowers, credits to lenders.
+
+    Returns:
+        The loans as settled (``units`` is what actually moved).
+    """
+    table.deals_in = np.zeros(table.n)
+    table.deals_out = np.zeros(table.n)
+    if not cfg.enabled:
+        return _NO_LOANS
+    loans = negotiate_loans(table, values, credits.balances, ties, cfg)
+    if loans.borrower.size == 0:
+        return _NO_LOANS
+    b, lender, price = loans.borrower, loans.lender, loans.price
+    moved = table.take(lender, loans.units)
+    table.give(b, moved)
+    credits.transfer(b, lender, moved * price, week)
+    table.deals_in[b] = moved
+    table.deals_out[lender] = moved
+    return Loans(b, lender, moved, price)

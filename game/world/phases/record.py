@@ -1,0 +1,97 @@
+"""Phase 10, record: the week's metrics row, every team's snapshot, and the narration.
+
+The row's columns are the weekly values the run metrics of :mod:`game.run_metrics`
+summarise; ``rule`` names the mechanism that actually cleared the market.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.reallocation import ReallocationGroup
+from agents.schema import clip01
+from agents.table import TeamTable
+from game.world.phases.lifecycle import phase_codes
+from game.world.phases.pressure import BURNOUT_LEVEL
+from game.world.state import WorldState
+from game.world.week import WeekResults
+from market.metrics import allocative_efficiency, gini, jain
+
+__all__ = ["REALLOCATION_HEADCOUNT", "team_snapshot", "week_row"]
+
+#: People in the reallocation group (shown in the teams table).
+REALLOCATION_HEADCOUNT = 5.0
+#: Phase code of the reallocation group in the teams table.
+REALLOCATING = np.int8(5)
+
+
+def week_row(r: WeekResults, world: WorldState, table: TeamTable) -> dict[str, float | str]:
+    """The lab-level metrics of one week (the columns of ``weeks_frame``)."""
+    gpus = table.gpus
+    allocated = float(gpus.sum())
+    fleet = world.fleet
+    satisfaction = clip01(gpus / np.maximum(table.need, 1e-9))
+    research_gpus = float(gpus[table.is_research].sum())
+    clearing = r.clearing.clearing
+    waits = r.clearing.waits
+    return {
+        "week": r.week,
+        "rule": clearing.rule,
+        "supply": fleet,
+        "available": fleet * (1.0 - world.offline_share),
+        "allocated": allocated,
+        "idle": max(0.0, fleet - allocated),
+        "utilisation": allocated / fleet if fleet > 0 else 1.0,
+        "price": clearing.price,
+        "revenue": float(clearing.payments.sum()),
+        "efficiency": allocative_efficiency(r.bids.values, clearing.allocation, clearing.offered),
+        "jain": jain(satisfaction),
+        "gini": gini(gpus / np.maximum(table.headcount, 1e-9)),
+        "mean_stress": float(table.stress.mean()),
+        "max_stress": float(table.stress.max()),
+        "burnout_teams": int((table.burnout > BURNOUT_LEVEL).sum()),
+        "research_output": float(table.output[table.is_research].sum()),
+        "product_value": float(table.output[table.is_product].sum()),
+        "research_gpu_share": research_gpus / allocated if allocated > 0 else float("nan"),
+        "deals": int(r.loans.borrower.size),
+        "reclaims": int((table.reclaimed > 0).sum()),
+        "new_project_wait": float(waits.mean()) if waits.size else float("nan"),
+        "headcount": float(table.headcount.sum()),
+    }
+
+
+def team_snapshot(
+    table: TeamTable, balances: np.ndarray, group: ReallocationGroup
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Every team's state this week, and the reallocation group's row to follow it.
+
+    Returns:
+        ``(teams, group_row)``: copies of the team columns, and the group's values.
+    """
+    teams = {
+        "phase": phase_codes(table),
+        "gpus": table.gpus.copy(),
+        "demand": table.need.copy(),
+        "bid": table.bid_total.copy(),
+        "won": table.won.copy(),
+        "paid": table.paid.copy(),
+        "credits": balances.copy(),
+        "stress": table.stress.copy(),
+        "burnout": table.burnout.copy(),
+        "output": table.output.copy(),
+        "headcount": table.headcount.copy(),
+    }
+    group_row = {
+        "phase": REALLOCATING,
+        "gpus": group.moved_this_week,
+        "demand": 0.0,
+        "bid": 0.0,
+        "won": 0.0,
+        "paid": 0.0,
+        "credits": 0.0,
+        "stress": group.stress,
+        "burnout": 0.0,
+        "output": float(table.reclaimed.sum()),
+        "headcount": REALLOCATION_HEADCOUNT,
+    }
+    return teams, group_row

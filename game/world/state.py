@@ -1,0 +1,31 @@
+"""The world's own state besides the teams: the week, the fleet and the market's memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["WorldState"]
+
+
+@dataclass
+class WorldState:
+    """What the world remembers from week to week (the teams' state is in the team table).
+
+    Attributes:
+        week: Weeks played so far (the next week to play).
+        fleet0: Fleet size at week 0, in tranches.
+        fleet: Fleet size now, in tranches.
+        offline_share: Share of the fleet offline this week (an outage).
+        last_price: The last clearing price, or None before the first priced week.
+    """
+
+    week: int
+    fleet0: float
+    fleet: float
+    offline_share: float = 0.0
+    last_price: float | None = None
+
+    @property
+    def ambition(self) -> float:
+        """Fleet growth since week 0 (new projects' needs scale with a power of it)."""
+        return self.fleet / self.fleet0

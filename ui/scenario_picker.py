@@ -1,0 +1,99 @@
+"""The sidebar's top: the preset picker, the scenario upload (TOML) and its download.
+
+Loading a preset or a file applies it at once (a new game at week 0) and shows its
+rules in the editor (:mod:`ui.rules_editor`); a file the scenario refuses shows its
+one-line message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from game import list_presets, load_scenario
+from ui import downloads, state
+from ui.rules_editor import load_values
+
+PRESET = "preset_pick"
+UPLOAD_GENERATION = "upload_generation"
+UPLOAD_ERROR = "upload_error"
+
+
+def open_preset(name: str) -> None:
+    """Apply preset ``name`` and show it in the picker and the editor.
+
+    Call it from a callback, or from a page without the sidebar's widgets.
+
+    Raises:
+        ValueError: If the preset cannot be loaded or played (nothing changes).
+    """
+    sc = load_scenario(name)
+    state.set_scenario(sc, name)
+    load_values(sc)
+    st.session_state[PRESET] = name
+    st.session_state.pop(UPLOAD_ERROR, None)
+    st.session_state[state.NOTICE] = f"Loaded preset {name}: week 0."
+
+
+def _on_preset() -> None:
+    try:
+        open_preset(st.session_state[PRESET])
+    except ValueError as err:
+        st.session_state[UPLOAD_ERROR] = str(err)
+
+
+def _upload_key() -> str:
+    return f"scenario_upload_{st.session_state.get(UPLOAD_GENERATION, 0)}"
+
+
+def _on_upload() -> None:
+    ss = st.session_state
+    upload = ss.get(_upload_key())
+    if upload is None:
+        return
+    try:
+        text = upload.getvalue().decode("utf-8")
+    except UnicodeDecodeError:
+        ss[UPLOAD_ERROR] = f"{upload.name}: not a text file; upload a scenario .toml"
+        return
+    try:
+        sc = state.load_toml(text, f"uploaded {upload.name}")
+    except ValueError as err:
+        ss[UPLOAD_ERROR] = f"{upload.name}: {err}"
+        return
+    load_values(sc)
+    ss.pop(UPLOAD_ERROR, None)
+    ss[UPLOAD_GENERATION] = int(ss.get(UPLOAD_GENERATION, 0)) + 1
+    ss[state.NOTICE] = f"Loaded {upload.name}: week 0."
+
+
+def scenario_picker() -> None:
+    """Preset picker, scenario upload and download (the sidebar's top)."""
+    state.init_session()
+    sc = state.scenario()
+    presets = list_presets()
+    if PRESET not in st.session_state:
+        source = st.session_state.get(state.SOURCE)
+        st.session_state[PRESET] = source if source in presets else presets[0]
+    st.selectbox(
+        "Scenario preset",
+        presets,
+        key=PRESET,
+        on_change=_on_preset,
+        help="Loading a preset replaces the rules and starts again at week 0.",
+    )
+    st.caption(f"Playing **{sc.name}** ({st.session_state.get(state.SOURCE)}). {sc.description}")
+    st.file_uploader(
+        "Load a scenario TOML",
+        type=["toml"],
+        key=_upload_key(),
+        on_change=_on_upload,
+        help="A scenario file as `crunch run --out` writes it or the download below.",
+    )
+    if st.session_state.get(UPLOAD_ERROR):
+        st.error(st.session_state[UPLOAD_ERROR], icon=":material/error:")
+    downloads.scenario_button(
+        sc,
+        "Download scenario TOML",
+        key="download_scenario_sidebar",
+        help="The applied rules, in the format `crunch run --scenario FILE` reads.",
+    )
