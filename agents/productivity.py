@@ -73,7 +73,11 @@ class ProductParams(Params):
         1.0, gt=0, le=1e6, description="Value per demand unit served at zero latency."
     )
     demand_growth_weekly: float = Field(
-        0.015, ge=0, le=0.5, description="Logistic growth rate of demand per week."
+        0.02,
+        ge=0,
+        le=0.5,
+        description="Logistic growth rate of demand per week (0.02 ≈ 8–9% a month, "
+        "ChatGPT's 2025 growth; MODEL-REFERENCE §2).",
     )
     demand_ceiling: float = Field(
         10.0, ge=1, le=1e6, description="Carrying capacity as a multiple of the initial demand."

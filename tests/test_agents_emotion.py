@@ -99,12 +99,13 @@ def test_params_refuse_unknown_keys_naming_them():
 
 
 def test_params_defaults_are_the_reference_values():
+    # MODEL-REFERENCE §1: k_d 0.1-0.3, k_u 0.05-0.15, k_L 0.05-0.2, k_e ~0.05, k_r 0.05-0.2.
     assert StressParams() == StressParams(
-        k_deficit=0.15,
-        k_urgency=0.05,
-        k_lost=0.05,
+        k_deficit=0.2,
+        k_urgency=0.1,
+        k_lost=0.1,
         k_envy=0.05,
-        k_recovery=0.2,
+        k_recovery=0.12,
         k_reclaim=0.15,
         dt=1.0,
     )

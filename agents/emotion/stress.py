@@ -33,22 +33,26 @@ STRESS_TERMS: tuple[str, ...] = (
 
 
 class StressParams(Params):
-    """Coefficients of the weekly stress update (Demerouti et al. 2001)."""
+    """Coefficients of the weekly stress update (Demerouti et al. 2001).
+
+    Defaults sit in MODEL-REFERENCE §1's ranges: k_d 0.1–0.3 (0.2), k_u 0.05–0.15 (0.1),
+    k_L 0.05–0.2 (0.1), k_e ≈ 0.05, k_r 0.05–0.2 (0.12).
+    """
 
     k_deficit: float = Field(
-        0.15, ge=0, le=1, description="Stress added per unit of compute deficit d (k_d)."
+        0.2, ge=0, le=1, description="Stress added per unit of compute deficit d (k_d)."
     )
     k_urgency: float = Field(
-        0.05, ge=0, le=1, description="Stress added per unit of deadline urgency u (k_u)."
+        0.1, ge=0, le=1, description="Stress added per unit of deadline urgency u (k_u)."
     )
     k_lost: float = Field(
-        0.05, ge=0, le=1, description="Stress added when the team lost this week's auction."
+        0.1, ge=0, le=1, description="Stress added when the team lost this week's auction."
     )
     k_envy: float = Field(
         0.05, ge=0, le=1, description="Stress added per unit of envy of better-off teams."
     )
     k_recovery: float = Field(
-        0.2, ge=0, le=1, description="Recovery rate k_r, applied as −k_r·s·(1−d)."
+        0.12, ge=0, le=1, description="Recovery rate k_r, applied as −k_r·s·(1−d)."
     )
     k_reclaim: float = Field(
         0.15, ge=0, le=1, description="Shock of having tranches taken back by reallocation."

@@ -56,27 +56,20 @@ def negotiate_batch(
     Raises:
         ValueError: For out-of-range arguments or shapes that do not broadcast.
     """
-    try:
-        arrays = np.broadcast_arrays(
-            *(
-                np.atleast_1d(np.asarray(a, dtype=np.float64))
-                for a in (
-                    lender_res,
-                    borrower_res,
-                    units,
-                    kappa_l,
-                    beta_l,
-                    tmax_l,
-                    kappa_b,
-                    beta_b,
-                    tmax_b,
-                )
-            )
-        )
-    except ValueError as err:
-        raise ValueError(
-            "negotiate_batch arguments must be scalars or arrays of one shape"
-        ) from err
+    given = [
+        np.asarray(a, dtype=np.float64)
+        for a in (lender_res, borrower_res, units, kappa_l, beta_l, tmax_l, kappa_b, beta_b, tmax_b)
+    ]
+    shape = given[0].shape
+    if len(shape) == 1 and all(a.shape == shape for a in given):
+        arrays = given  # the common case: one array per argument, nothing to broadcast
+    else:
+        try:
+            arrays = np.broadcast_arrays(*(np.atleast_1d(a) for a in given))
+        except ValueError as err:
+            raise ValueError(
+                "negotiate_batch arguments must be scalars or arrays of one shape"
+            ) from err
     if arrays[0].ndim != 1:
         raise ValueError(f"negotiate_batch arguments must be 1-D, got shape {arrays[0].shape}")
     r_l, r_b, n_units, k_l, b_l, tm_l, k_b, b_b, tm_b = (np.array(a) for a in arrays)
@@ -95,8 +88,11 @@ def negotiate_batch(
         if not (np.isfinite(tm).all() and (tm >= 1).all() and (tm == np.floor(tm)).all()):
             raise ValueError(f"{name} must hold integers >= 1")
     lender_first = _first_movers(first_mover, n, rng)
-    anchor_b, anchor_l = _anchors(r_l, r_b, np.broadcast_to(open_low, n), open_high)
-    anchor_l = np.broadcast_to(anchor_l, n)
+    low = np.asarray(open_low, dtype=np.float64)
+    low = np.full(n, float(low)) if low.ndim == 0 else np.broadcast_to(low, n)
+    anchor_b, anchor_l = _anchors(r_l, r_b, low, open_high)
+    if anchor_l.shape != (n,):
+        anchor_l = np.broadcast_to(anchor_l, n)
     if n == 0:
         return NegotiationBatch(np.zeros(0, bool), np.zeros(0), np.zeros(0, np.int64))
 

@@ -72,10 +72,11 @@ class ClearingResult:
 
 def committee_weights(kind: np.ndarray, research_weight: float, urgency: np.ndarray) -> np.ndarray:
     """Leadership priority weights: the division's weight split over its teams, times urgency."""
-    n_research = max(int((kind == RESEARCH).sum()), 1)
-    n_product = max(int((kind == PRODUCT).sum()), 1)
+    research = kind == RESEARCH
+    n_research = int(np.count_nonzero(research))
+    n_product = kind.size - n_research
     base = np.where(
-        kind == RESEARCH, research_weight / n_research, (1.0 - research_weight) / n_product
+        research, research_weight / max(n_research, 1), (1.0 - research_weight) / max(n_product, 1)
     )
     return np.maximum(base, 1e-9) * (1.0 + urgency)
 

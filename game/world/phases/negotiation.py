@@ -51,13 +51,20 @@ def match_partners(deficit: np.ndarray, surplus: np.ndarray, ties: sp.csr_matrix
         return Pairs(empty, empty, np.zeros(0))
     borrowers = borrowers[np.argsort(-deficit[borrowers], kind="stable")]
     b_first, l_first = _best_neighbour(borrowers, surplus, ties)
-    # One borrower per lender: keep the first (neediest) claim.
-    _, first = np.unique(l_first, return_index=True)
-    first = np.sort(first)
+    # One borrower per lender: keep the first (neediest) claim on each.
+    n = deficit.size
+    claim = np.arange(l_first.size)
+    first_claim = np.full(n, l_first.size)
+    np.minimum.at(first_claim, l_first, claim)
+    first = first_claim[l_first] == claim
     b_pair, l_pair = b_first[first], l_first[first]
     # Everyone else: match by rank among the unmatched.
-    b_rest = borrowers[~np.isin(borrowers, b_pair)]
-    l_rest = lenders[~np.isin(lenders, l_pair)]
+    taken = np.zeros(n, dtype=bool)
+    taken[b_pair] = True
+    b_rest = borrowers[~taken[borrowers]]
+    taken[:] = False
+    taken[l_pair] = True
+    l_rest = lenders[~taken[lenders]]
     l_rest = l_rest[np.argsort(-surplus[l_rest], kind="stable")]
     m = min(b_rest.size, l_rest.size)
     borrower = np.concatenate([b_pair, b_rest[:m]])

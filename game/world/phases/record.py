@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.reallocation import ReallocationGroup
-from agents.schema import clip01
+from agents.schema import clip01, mean
 from agents.table import TeamTable
 from game.world.phases.lifecycle import phase_codes
 from game.world.phases.pressure import BURNOUT_LEVEL
@@ -47,7 +47,7 @@ def week_row(r: WeekResults, world: WorldState, table: TeamTable) -> dict[str, f
         "efficiency": allocative_efficiency(r.bids.values, clearing.allocation, clearing.offered),
         "jain": jain(satisfaction),
         "gini": gini(gpus / np.maximum(table.headcount, 1e-9)),
-        "mean_stress": float(table.stress.mean()),
+        "mean_stress": mean(table.stress),
         "max_stress": float(table.stress.max()),
         "burnout_teams": int((table.burnout > BURNOUT_LEVEL).sum()),
         "research_output": float(table.output[table.is_research].sum()),
@@ -55,7 +55,7 @@ def week_row(r: WeekResults, world: WorldState, table: TeamTable) -> dict[str, f
         "research_gpu_share": research_gpus / allocated if allocated > 0 else float("nan"),
         "deals": int(r.loans.borrower.size),
         "reclaims": int((table.reclaimed > 0).sum()),
-        "new_project_wait": float(waits.mean()) if waits.size else float("nan"),
+        "new_project_wait": mean(waits) if waits.size else float("nan"),
         "headcount": float(table.headcount.sum()),
     }
 
