@@ -134,14 +134,10 @@ def fast_track_shares(deficit: np.ndarray, available: float) -> np.ndarray:
     give = np.floor(exact)
     rest = int(units - give.sum())
     if rest > 0:
+        # One more each, by largest remainder, to projects with room for a whole tranche.
         order = np.argsort(-(exact - give), kind="stable")
-        room = deficit - give
-        for i in order:
-            if rest == 0:
-                break
-            if room[i] >= 1:
-                give[i] += 1
-                rest -= 1
+        order = order[(deficit - give)[order] >= 1][:rest]
+        give[order] += 1
     return give
 
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents.schema import clip
+
 __all__ = ["KIND_NAMES", "PRODUCT", "RESEARCH", "TeamTable"]
 
 RESEARCH = 0
@@ -164,13 +166,15 @@ class TeamTable:
         Returns:
             The tranches actually taken from each team (never more than it holds).
         """
+        if team.size == 0:
+            return np.zeros(0)
         rows = self.leases[team]
         # Take from the leases that would stay longest: reverse cumulative sum.
         rev = rows[:, ::-1]
         cum = np.cumsum(rev, axis=1)
         want = np.minimum(amount, cum[:, -1] if rows.shape[1] else 0.0)
         before = cum - rev
-        taken_rev = np.clip(want[:, None] - before, 0.0, rev)
+        taken_rev = clip(want[:, None] - before, 0.0, rev)
         self.leases[team] = (rev - taken_rev)[:, ::-1]
         self._gpus = None
         return taken_rev.sum(axis=1)

@@ -112,10 +112,7 @@ def resolve_scenario(args: argparse.Namespace) -> Scenario:
         key, value = parse_override(text)
         overrides[key] = value
     if args.mechanism is not None:
-        try:
-            overrides["market.mechanism"] = market.resolve_mechanism(args.mechanism)
-        except ValueError as err:
-            raise ScenarioError(f"--mechanism: {err}") from None
+        overrides["market.mechanism"] = args.mechanism  # the scenario resolves it once
     if args.weeks is not None:
         if args.weeks < 1:
             raise ScenarioError(f"--weeks = {args.weeks}: must be a whole number >= 1")

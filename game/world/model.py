@@ -42,7 +42,6 @@ from game.world.phases.supply import supply_phase
 from game.world.phases.work import work_phase
 from game.world.recorder import Recorder
 from game.world.state import WorldState
-from game.world.urgency import urgency
 from game.world.week import WeekResults
 
 __all__ = ["KEEP_BOOKS_MAX_TEAMS", "ComputeGame"]
@@ -125,18 +124,7 @@ class ComputeGame(mesa.Model):
         life = lifecycle_phase(t, week, w.ambition, sc, rng)
         realloc = reallocation_phase(t, self.reallocation, w.fleet, week)
         grant = budgets_phase(self.credits, t, sc.governance, week)
-        q = sc.governance.quarter_weeks
-        bids = bidding_phase(
-            self.strategy_groups,
-            t,
-            sc,
-            urgency=urgency(t),
-            budgets=self.credits.balances,
-            spent_this_quarter=self.credits.spent_this_quarter,
-            weeks_left_in_quarter=q - week % q,
-            last_price=w.last_price,
-            rng=rng,
-        )
+        bids = bidding_phase(self.strategy_groups, t, sc, self.credits, w, rng)
         cleared = clearing_phase(
             sc, t, self.credits, bids.bids, bids.extra_need, bids.urgency, w.fleet, week, rng
         )

@@ -42,55 +42,62 @@ def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: in
         log.add(week, "outage", f"outage: {s.outage_share:.0%} of the fleet offline this week")
 
     life = r.lifecycle
-    log.add_many(
-        week,
-        "project_finished",
-        "{team} finished its project ({hit}/{of} milestones)",
-        who(life.finished),
-        hit=life.finished_milestones,
-        of=np.full(life.finished.size, milestones),
-    )
-    log.add_many(
-        week,
-        "project_started",
-        "a new project appeared at {team}: needs {need:.0f} tranches, deadline in {weeks} weeks",
-        who(life.started),
-        need=life.started_need,
-        weeks=life.started_weeks,
-    )
-    log.add_many(
-        week,
-        "tier_opened",
-        "{team} rolled a paid feature out to tier {tier}",
-        who(life.tiers_opened),
-        tier=life.tiers,
-    )
+    if life.finished.size:
+        log.add_many(
+            week,
+            "project_finished",
+            "{team} finished its project ({hit}/{of} milestones)",
+            who(life.finished),
+            hit=life.finished_milestones,
+            of=np.full(life.finished.size, milestones),
+        )
+    if life.started.size:
+        log.add_many(
+            week,
+            "project_started",
+            "a new project appeared at {team}: needs {need:.0f} tranches, "
+            "deadline in {weeks} weeks",
+            who(life.started),
+            need=life.started_need,
+            weeks=life.started_weeks,
+        )
+    if life.tiers_opened.size:
+        log.add_many(
+            week,
+            "tier_opened",
+            "{team} rolled a paid feature out to tier {tier}",
+            who(life.tiers_opened),
+            tier=life.tiers,
+        )
 
-    re = r.reallocation
-    got = re.reclaimed > 0
-    log.add_many(
-        week,
-        "reclaim",
-        "{team} lost {units:.0f} tranches to a reclaim; stress {stress:.2f}",
-        who(re.reclaimed_from[got]),
-        units=re.reclaimed[got],
-        stress=re.stress_after[got],
-    )
-    log.add_many(
-        week,
-        "fast_track",
-        "{team} was fast-tracked {units:.0f} tranches",
-        who(re.fast_tracked),
-        units=re.fast_track_units,
-    )
-    log.add_many(
-        week,
-        "reclaim_notice",
-        "reallocation gave {team} notice: {units:.0f} tranches in {notice} week(s)",
-        who(re.noticed),
-        units=re.notice_units,
-        notice=np.full(re.noticed.size, re.notice_weeks),
-    )
+    realloc = r.reallocation
+    got = realloc.reclaimed > 0
+    if got.any():
+        log.add_many(
+            week,
+            "reclaim",
+            "{team} lost {units:.0f} tranches to a reclaim; stress {stress:.2f}",
+            who(realloc.reclaimed_from[got]),
+            units=realloc.reclaimed[got],
+            stress=realloc.stress_after[got],
+        )
+    if realloc.fast_tracked.size:
+        log.add_many(
+            week,
+            "fast_track",
+            "{team} was fast-tracked {units:.0f} tranches",
+            who(realloc.fast_tracked),
+            units=realloc.fast_track_units,
+        )
+    if realloc.noticed.size:
+        log.add_many(
+            week,
+            "reclaim_notice",
+            "reallocation gave {team} notice: {units:.0f} tranches in {notice} week(s)",
+            who(realloc.noticed),
+            units=realloc.notice_units,
+            notice=np.full(realloc.noticed.size, realloc.notice_weeks),
+        )
 
     if r.grant is not None:
         log.add(
@@ -101,39 +108,43 @@ def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: in
         )
 
     loans = r.loans
-    log.add_many(
-        week,
-        "deal",
-        "{lender} lent {units:.0f} tranches to {team} at {price:.1f} credits each",
-        who(loans.borrower),
-        lender=np.array(who(loans.lender), dtype=object),
-        units=loans.units,
-        price=loans.price,
-    )
+    if loans.borrower.size:
+        log.add_many(
+            week,
+            "deal",
+            "{lender} lent {units:.0f} tranches to {team} at {price:.1f} credits each",
+            who(loans.borrower),
+            lender=np.array(who(loans.lender), dtype=object),
+            units=loans.units,
+            price=loans.price,
+        )
 
-    log.add_many(
-        week,
-        "milestone",
-        "{team} reached milestone {hit}/{of}",
-        who(r.work.milestone_teams),
-        hit=r.work.milestones_hit,
-        of=np.full(r.work.milestone_teams.size, milestones),
-    )
+    if r.work.milestone_teams.size:
+        log.add_many(
+            week,
+            "milestone",
+            "{team} reached milestone {hit}/{of}",
+            who(r.work.milestone_teams),
+            hit=r.work.milestones_hit,
+            of=np.full(r.work.milestone_teams.size, milestones),
+        )
 
     p = r.pressure
-    log.add_many(
-        week,
-        "burnout",
-        "{team} is burning out (stress {stress:.2f})",
-        who(p.new_burnouts),
-        stress=p.stress[p.new_burnouts],
-    )
+    if p.new_burnouts.size:
+        log.add_many(
+            week,
+            "burnout",
+            "{team} is burning out (stress {stress:.2f})",
+            who(p.new_burnouts),
+            stress=p.stress[p.new_burnouts],
+        )
     left = (p.departures > 0).nonzero()[0]
-    log.add_many(
-        week,
-        "attrition",
-        "{people} left {team} (burnout {burnout:.2f})",
-        who(left),
-        people=np.array([_people(d) for d in p.departures[left]], dtype=object),
-        burnout=p.burnout[left],
-    )
+    if left.size:
+        log.add_many(
+            week,
+            "attrition",
+            "{people} left {team} (burnout {burnout:.2f})",
+            who(left),
+            people=np.array([_people(d) for d in p.departures[left]], dtype=object),
+            burnout=p.burnout[left],
+        )

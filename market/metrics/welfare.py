@@ -139,6 +139,7 @@ def allocative_efficiency(
     supply: float,
     *,
     divisible: bool | None = None,
+    checked: bool = False,
 ) -> float:
     """Realised welfare over optimal welfare, using true values (not bids).
 
@@ -148,6 +149,11 @@ def allocative_efficiency(
         supply: Units available.
         divisible: Compare against the divisible optimum. ``None`` (default) infers it:
             divisible if any allocation entry is fractional.
+        checked: The caller guarantees valid input — ``values`` a 2-D float array with at
+            least one row and column, finite, non-negative and non-increasing along rows,
+            ``allocation`` a matching 1-D float array, ``supply`` a number — so the checks
+            are skipped (for a model computing this every week). The feasibility check
+            still runs.
 
     Returns:
         Efficiency in ``[0, 1]``; 1.0 when the optimum is 0 (nothing of value to allocate).
@@ -155,9 +161,12 @@ def allocative_efficiency(
     Raises:
         ValueError: On malformed input or an allocation larger than the supply.
     """
-    vals = _values_matrix(values)
-    alloc = _allocation(allocation, vals.shape[0])
-    cap = _supply(supply)
+    if checked:
+        vals, alloc, cap = values, allocation, float(supply)
+    else:
+        vals = _values_matrix(values)
+        alloc = _allocation(allocation, vals.shape[0])
+        cap = _supply(supply)
     if alloc.sum() > cap * (1 + _FEASIBILITY_RTOL) + _FEASIBILITY_RTOL:
         raise ValueError(
             f"allocation must not exceed supply {cap!r}, got a total of {float(alloc.sum())!r}"

@@ -21,7 +21,10 @@ from agents.strategies import BiddingStrategy, Feedback, TeamView, sanitise
 from agents.table import TeamTable
 from agents.valuation import marginal_values, with_extra_experiments
 from game.scenario import Scenario
+from game.world.credits import Credits
 from game.world.phases.lifecycle import WIND_DOWN_START, progress
+from game.world.state import WorldState
+from game.world.urgency import urgency as team_urgency
 
 __all__ = ["BidResult", "StrategyGroup", "StrategyGroups", "bidding_phase", "value_scale"]
 
@@ -116,12 +119,8 @@ def bidding_phase(
     groups: StrategyGroups,
     table: TeamTable,
     sc: Scenario,
-    *,
-    urgency: np.ndarray,
-    budgets: np.ndarray,
-    spent_this_quarter: np.ndarray,
-    weeks_left_in_quarter: int,
-    last_price: float | None,
+    credits: Credits,
+    world: WorldState,
     rng: np.random.Generator,
 ) -> BidResult:
     """Value every team's missing tranches and ask each strategy group for its bids.
@@ -130,13 +129,16 @@ def bidding_phase(
         groups: The team agents grouped by strategy class.
         table: The team table.
         sc: The scenario (its clearing rule's pricing kind reaches the strategies).
-        urgency: Urgency per team.
-        budgets: Credits each team can spend.
-        spent_this_quarter: Credits each team spent this quarter.
-        weeks_left_in_quarter: Weeks left in the quarter, this one included.
-        last_price: The last clearing price, or None.
+        credits: The teams' credit accounts (what they can spend, spent this quarter).
+        world: The week and the last clearing price.
         rng: The model's generator.
     """
+    q = sc.governance.quarter_weeks
+    weeks_left_in_quarter = q - world.week % q
+    budgets = credits.balances
+    spent_this_quarter = credits.spent_this_quarter
+    last_price = world.last_price
+    urgency = team_urgency(table)
     k = sc.market.max_units_per_bid
     extra = np.maximum(0.0, table.need - table.gpus)
     scale = value_scale(table, sc, urgency)

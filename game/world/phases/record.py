@@ -44,7 +44,10 @@ def week_row(r: WeekResults, world: WorldState, table: TeamTable) -> dict[str, f
         "utilisation": allocated / fleet if fleet > 0 else 1.0,
         "price": clearing.price,
         "revenue": float(clearing.payments.sum()),
-        "efficiency": allocative_efficiency(r.bids.values, clearing.allocation, clearing.offered),
+        # Values come from the valuation model (finite, >= 0, non-increasing rows).
+        "efficiency": allocative_efficiency(
+            r.bids.values, clearing.allocation, clearing.offered, checked=True
+        ),
         "jain": jain(satisfaction),
         "gini": gini(gpus / np.maximum(table.headcount, 1e-9)),
         "mean_stress": mean(table.stress),
