@@ -40,11 +40,13 @@ design = "grid"
 metrics = ["efficiency", "jain", "mean_stress", "research_output", "price"]
 """
 
+# Long enough (about three seconds of work per worker) that a test starved of CPU for a
+# moment still sees the sweep running when it sends its signal.
 LONGER = """
 [sweep]
 name = "longer"
 scenario = "classroom"
-weeks = 12
+weeks = 40
 replications = 25
 seed = 3
 design = "grid"
@@ -216,7 +218,7 @@ def test_ctrl_c_stops_with_status_130_a_resume_hint_and_a_consistent_store(tmp_p
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         n = conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
         weeks = conn.execute("SELECT COUNT(*) FROM weekly").fetchone()[0]
-    assert weeks == 12 * n  # every stored run is whole
+    assert weeks == 40 * n  # every stored run is whole
     assert main(["sweep", str(sweep_file), "--out", str(db), "--quiet"]) == 0
     assert len(export(db)) == 200
 
