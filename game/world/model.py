@@ -37,10 +37,11 @@ from game.world.phases.lifecycle import lifecycle_phase
 from game.world.phases.negotiation import negotiation_phase
 from game.world.phases.pressure import PressureResult, pressure_phase
 from game.world.phases.reallocation import reallocation_phase
-from game.world.phases.record import team_snapshot, week_row
+from game.world.phases.record import week_row
 from game.world.phases.supply import supply_phase
 from game.world.phases.work import work_phase
 from game.world.recorder import Recorder
+from game.world.snapshot import team_snapshot
 from game.world.state import WorldState
 from game.world.week import WeekResults
 

@@ -1,4 +1,4 @@
-"""Phase 10, record: the week's metrics row, every team's snapshot, and the narration.
+"""Phase 10, record: the week's metrics row (the snapshot and narration have their modules).
 
 The row's columns are the weekly values the run metrics of :mod:`game.run_metrics`
 summarise; ``rule`` names the mechanism that actually cleared the market.
@@ -8,21 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.reallocation import ReallocationGroup
 from agents.schema import clip01, mean
 from agents.table import TeamTable
-from game.world.phases.lifecycle import phase_codes
 from game.world.phases.pressure import BURNOUT_LEVEL
 from game.world.state import WorldState
 from game.world.week import WeekResults
 from market.metrics import allocative_efficiency, gini, jain
 
-__all__ = ["REALLOCATION_HEADCOUNT", "team_snapshot", "week_row"]
-
-#: People in the reallocation group (shown in the teams table).
-REALLOCATION_HEADCOUNT = 5.0
-#: Phase code of the reallocation group in the teams table.
-REALLOCATING = np.int8(5)
+__all__ = ["week_row"]
 
 
 def week_row(r: WeekResults, world: WorldState, table: TeamTable) -> dict[str, float | str]:
@@ -61,40 +54,3 @@ def week_row(r: WeekResults, world: WorldState, table: TeamTable) -> dict[str, f
         "new_project_wait": mean(waits) if waits.size else float("nan"),
         "headcount": float(table.headcount.sum()),
     }
-
-
-def team_snapshot(
-    table: TeamTable, balances: np.ndarray, group: ReallocationGroup
-) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Every team's state this week, and the reallocation group's row to follow it.
-
-    Returns:
-        ``(teams, group_row)``: copies of the team columns, and the group's values.
-    """
-    teams = {
-        "phase": phase_codes(table),
-        "gpus": table.gpus.copy(),
-        "demand": table.need.copy(),
-        "bid": table.bid_total.copy(),
-        "won": table.won.copy(),
-        "paid": table.paid.copy(),
-        "credits": balances.copy(),
-        "stress": table.stress.copy(),
-        "burnout": table.burnout.copy(),
-        "output": table.output.copy(),
-        "headcount": table.headcount.copy(),
-    }
-    group_row = {
-        "phase": REALLOCATING,
-        "gpus": group.moved_this_week,
-        "demand": 0.0,
-        "bid": 0.0,
-        "won": 0.0,
-        "paid": 0.0,
-        "credits": 0.0,
-        "stress": group.stress,
-        "burnout": 0.0,
-        "output": float(table.reclaimed.sum()),
-        "headcount": REALLOCATION_HEADCOUNT,
-    }
-    return teams, group_row

@@ -1,0 +1,56 @@
+"""Every team's state at the end of a week: the rows of the teams table.
+
+The reallocation group follows the teams as one more row.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.reallocation import ReallocationGroup
+from agents.table import TeamTable
+from game.world.phases.lifecycle import phase_codes
+
+__all__ = ["REALLOCATION_HEADCOUNT", "team_snapshot"]
+
+#: People in the reallocation group (shown in the teams table).
+REALLOCATION_HEADCOUNT = 5.0
+#: Phase code of the reallocation group in the teams table.
+REALLOCATING = np.int8(5)
+
+
+def team_snapshot(
+    table: TeamTable, balances: np.ndarray, group: ReallocationGroup
+) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """Every team's state this week, and the reallocation group's row to follow it.
+
+    Returns:
+        ``(teams, group_row)``: copies of the team columns, and the group's values.
+    """
+    teams = {
+        "phase": phase_codes(table),
+        "gpus": table.gpus.copy(),
+        "demand": table.need.copy(),
+        "bid": table.bid_total.copy(),
+        "won": table.won.copy(),
+        "paid": table.paid.copy(),
+        "credits": balances.copy(),
+        "stress": table.stress.copy(),
+        "burnout": table.burnout.copy(),
+        "output": table.output.copy(),
+        "headcount": table.headcount.copy(),
+    }
+    group_row = {
+        "phase": REALLOCATING,
+        "gpus": group.moved_this_week,
+        "demand": 0.0,
+        "bid": 0.0,
+        "won": 0.0,
+        "paid": 0.0,
+        "credits": 0.0,
+        "stress": group.stress,
+        "burnout": 0.0,
+        "output": float(table.reclaimed.sum()),
+        "headcount": REALLOCATION_HEADCOUNT,
+    }
+    return teams, group_row
