@@ -3,10 +3,12 @@
 After the market clears, a team short of its need borrows from a team with a surplus
 by alternating offers (:func:`market.negotiation.negotiate_batch`). What each side will
 accept and how fast it concedes is the teams' behaviour, parameterised here: the
-borrower pays up to its first missing tranche's value, raised by stress (scarcity
-shortens horizons, Shah, Mullainathan & Shafir 2012); the lender wants a share of its
-own value; stress shortens deadlines and speeds concession (Faratin, Sierra & Jennings
-1998).
+borrower pays up to what the tranches add to its output (its values, from
+:mod:`agents.valuation`), raised by stress (scarcity shortens horizons, Shah,
+Mullainathan & Shafir 2012); the lender wants at least what the tranches would have
+produced for it — a loan happens only if the borrower's value exceeds the lender's
+opportunity cost (MODEL-REFERENCE §5); stress shortens deadlines and speeds concession
+(Faratin, Sierra & Jennings 1998).
 """
 
 from __future__ import annotations
@@ -16,11 +18,7 @@ from pydantic import Field
 
 from agents.schema import Params
 
-__all__ = ["LENDER_RESERVATION_SHARE", "NegotiationParams", "reservation_prices", "tactics"]
-
-#: The lender's reservation as a share of its own first-tranche value (the option value of
-#: keeping its slack).
-LENDER_RESERVATION_SHARE = 0.25
+__all__ = ["NegotiationParams", "reservation_prices", "tactics"]
 
 
 class NegotiationParams(Params):
@@ -42,19 +40,19 @@ class NegotiationParams(Params):
 
 def reservation_prices(
     borrower_value: np.ndarray,
-    lender_value: np.ndarray,
+    lender_cost: np.ndarray,
     borrower_stress: np.ndarray,
     cfg: NegotiationParams,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per-tranche reservation prices of the two sides.
 
-    The borrower will pay up to its marginal value of the first missing tranche,
-    raised by stress (stressed teams accept worse terms); the lender wants at least
-    :data:`LENDER_RESERVATION_SHARE` of its own first-tranche value.
+    The borrower will pay up to what a borrowed tranche adds to its output, raised by
+    stress (stressed teams accept worse terms); the lender wants at least what the
+    tranche would have produced for it (its opportunity cost).
 
     Args:
-        borrower_value: Each borrower's value of its first missing tranche.
-        lender_value: Each lender's value of its first tranche.
+        borrower_value: Each borrower's value per borrowed tranche.
+        lender_cost: Each lender's output value lost per lent tranche.
         borrower_stress: Each borrower's stress in [0, 1].
         cfg: Negotiation settings.
 
@@ -62,8 +60,7 @@ def reservation_prices(
         ``(borrower_reservation, lender_reservation)`` per pair.
     """
     borrower = borrower_value * (1.0 + cfg.stress_urgency * borrower_stress)
-    lender = LENDER_RESERVATION_SHARE * lender_value
-    return borrower, lender
+    return borrower, np.asarray(lender_cost, dtype=float)
 
 
 def tactics(

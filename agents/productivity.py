@@ -1,8 +1,8 @@
 """Compute → output: research production and product serving.
 
 Pure, vectorised functions over arrays holding one entry per team (shape ``(n,)``).
-Formulas and sources are in ``MODEL-REFERENCE.md`` §2. GPU quantities are in
-tranches.
+Formulas and sources are in ``MODEL-REFERENCE.md`` §2 (and §11 for demand that
+responds to service). GPU quantities are in tranches.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ __all__ = [
     "latency",
     "product_value",
     "research_output",
+    "service_quality",
     "serving_capacity",
     "tiers_unlocked",
 ]
@@ -68,9 +69,27 @@ class ProductParams(Params):
     latency_exponent: float = Field(
         0.7, ge=0.5, le=1.0, description="k in the latency curve T = S/(1−ρ)^k."
     )
-    latency_tolerance: float = Field(4.0, gt=0, le=1e3, description="τ: users leave as exp(−T/τ).")
+    latency_tolerance: float = Field(
+        10.0,
+        gt=0,
+        le=1e3,
+        description="τ: value falls as exp(−T/τ) with latency T (in units of the unloaded "
+        "latency S); 10 = serving at 90% utilisation keeps about 60% of the value.",
+    )
     price_per_user: float = Field(
-        1.0, gt=0, le=1e6, description="Value per demand unit served at zero latency."
+        40.0,
+        gt=0,
+        le=1e6,
+        description="Credits per demand unit served per week at zero latency (product value "
+        "is in credits; research output is converted at valuation.credits_per_output).",
+    )
+    served_value_exponent: float = Field(
+        0.5,
+        gt=0,
+        le=1,
+        description="γ: serving a share x of demand is worth x^γ of serving it all. Below 1 "
+        "the first users served (the paying tiers) are worth more than the last (the free "
+        "tier); 1 is linear in users served.",
     )
     demand_growth_weekly: float = Field(
         0.02,
@@ -81,6 +100,13 @@ class ProductParams(Params):
     )
     demand_ceiling: float = Field(
         10.0, ge=1, le=1e6, description="Carrying capacity as a multiple of the initial demand."
+    )
+    churn_weekly: float = Field(
+        0.02,
+        ge=0,
+        le=0.5,
+        description="Share of demand lost per week at the worst service (quality 0); "
+        "lost users come back only through growth (MODEL-REFERENCE §11).",
     )
     tier_sizes: tuple[Annotated[float, Field(ge=0, le=10)], ...] = Field(
         (0.3, 0.5, 0.8),
@@ -210,47 +236,96 @@ def latency(
 def product_value(
     demand: np.ndarray | float, capacity: np.ndarray | float, p: ProductParams
 ) -> np.ndarray:
-    """Value delivered per step: ``price · served · exp(−T/τ)``, served = min(demand, capacity).
+    """Value delivered per step: ``price · D · (served/D)^γ · exp(−T/τ)``.
 
+    ``served = min(demand, capacity)``. With ``γ = p.served_value_exponent`` below 1 the
+    first users served are worth more than the last (capacity goes to the paying tiers
+    first, the free tier last), so value has diminishing returns in capacity like research
+    output does; ``γ = 1`` is MODEL-REFERENCE §2's linear ``price · served · exp(−T/τ)``.
     Non-decreasing in capacity (more capacity serves more and lowers latency).
 
     Args:
         demand: Demand in demand units, shape (n,).
         capacity: Serving capacity in demand units, shape (n,).
-        p: Product parameters (price_per_user, latency_tolerance τ, latency curve).
+        p: Product parameters (price_per_user, served_value_exponent, latency curve).
 
     Returns:
-        Value ≥ 0, shape (n,); 0 where the capacity is 0.
+        Value ≥ 0, shape (n,); 0 where the capacity or the demand is 0.
     """
     demand = np.maximum(floats(demand), 0.0)
     capacity = np.maximum(floats(capacity), 0.0)
     served = np.minimum(demand, capacity)
     quality = np.exp(-latency(demand, capacity, p) / p.latency_tolerance)
-    return p.price_per_user * served * quality
+    gamma = p.served_value_exponent
+    if gamma == 1.0:
+        return p.price_per_user * served * quality
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(demand > 0.0, served / demand, 0.0)
+    return p.price_per_user * demand * share**gamma * quality
+
+
+def service_quality(
+    demand: np.ndarray | float, capacity: np.ndarray | float, p: ProductParams
+) -> np.ndarray:
+    """Service quality ``q = exp(−(T − S)/τ)`` from the latency at the given capacity.
+
+    ``T`` is :func:`latency` (so ``T ≥ S``), ``S`` the latency at zero load
+    (``p.service_time``) and ``τ`` the users' latency tolerance. Quality is 1 for an
+    idle service and falls towards 0 as queues build; it is 0 where there is no
+    capacity at all. It measures service relative to the best possible, which is what
+    users react to (MODEL-REFERENCE §2 and §11: growth × exp(−T/τ)).
+
+    Args:
+        demand: Demand in demand units, shape (n,).
+        capacity: Serving capacity in demand units, shape (n,).
+        p: Product parameters (service_time S, latency_tolerance τ, latency curve).
+
+    Returns:
+        Quality in [0, 1], shape (n,); in (0, 1] where the capacity is positive.
+    """
+    excess = np.maximum(latency(demand, capacity, p) - p.service_time, 0.0)
+    return np.exp(-excess / p.latency_tolerance)
 
 
 def demand_growth(
-    demand: np.ndarray | float, base_demand: np.ndarray | float, p: ProductParams
+    demand: np.ndarray | float,
+    base_demand: np.ndarray | float,
+    capacity: np.ndarray | float,
+    p: ProductParams,
 ) -> np.ndarray:
-    """One logistic growth step of demand: ``D + g·D·max(0, 1 − D/K)``.
+    """One weekly step of demand that responds to service (MODEL-REFERENCE §2, §11).
 
-    The carrying capacity is ``K = demand_ceiling × base_demand``. Demand never falls
-    here: demand pushed above K (for instance by opening tiers) stays where it is.
+    ``D ← D + g·D·max(0, 1 − D/K)·q − churn·(1 − q)·D`` with the service quality
+    ``q = exp(−(T − S)/τ)`` of the current demand at the given capacity (see
+    :func:`service_quality`): logistic growth (carrying capacity
+    ``K = demand_ceiling × base_demand``) slowed by poor service, and churn of up to
+    ``churn_weekly`` of the users per week as service worsens. With perfect service
+    (q = 1) this is plain logistic growth and demand never falls; with no capacity
+    (q = 0) demand only shrinks, by ``churn_weekly`` a week. Nothing remembers the users
+    lost: once service recovers, demand comes back only at the logistic growth rate,
+    never all at once. The growth rate follows ChatGPT's 2025 user growth (≈ 8–9% a
+    month); users reacting to latency follows the exp(−T/τ) value curve of §2.
 
     Args:
         demand: Current demand ≥ 0, shape (n,).
         base_demand: Each team's reference (initial) demand > 0, shape (n,).
-        p: Product parameters (demand_growth_weekly g, demand_ceiling).
+        capacity: Serving capacity this week in demand units (see
+            :func:`serving_capacity`), shape (n,).
+        p: Product parameters (demand_growth_weekly g, demand_ceiling, churn_weekly and
+            the latency curve).
 
     Returns:
-        The next step's demand, shape (n,).
+        The next step's demand ≥ 0, shape (n,).
     """
     demand = np.maximum(floats(demand), 0.0)
+    q = service_quality(demand, capacity, p)
     ceiling = p.demand_ceiling * floats(base_demand)
     room = np.divide(
         demand, ceiling, out=np.ones(np.broadcast(demand, ceiling).shape), where=ceiling > 0.0
     )
-    return demand + p.demand_growth_weekly * demand * np.maximum(0.0, 1.0 - room)
+    growth = p.demand_growth_weekly * demand * np.maximum(0.0, 1.0 - room) * q
+    churn = p.churn_weekly * (1.0 - q) * demand
+    return demand + growth - churn
 
 
 def tiers_unlocked(

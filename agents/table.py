@@ -37,6 +37,7 @@ class TeamTable:
         envy: Normalised relative deprivation in [0, 1].
         lost: Share of the units asked for and not won in the last clearing.
         reclaimed: Tranches taken by the reallocation group this week.
+        fast_tracked: Tranches the reallocation group fast-tracked to the team this week.
         project_active: Research team has a running project.
         project_age: Weeks since the project started.
         project_duration: Planned project length (its deadline).
@@ -69,6 +70,7 @@ class TeamTable:
     envy: np.ndarray = field(init=False)
     lost: np.ndarray = field(init=False)
     reclaimed: np.ndarray = field(init=False)
+    fast_tracked: np.ndarray = field(init=False)
     project_active: np.ndarray = field(init=False)
     project_age: np.ndarray = field(init=False)
     project_duration: np.ndarray = field(init=False)
@@ -103,6 +105,7 @@ class TeamTable:
         self.envy = zeros()
         self.lost = zeros()
         self.reclaimed = zeros()
+        self.fast_tracked = zeros()
         self.project_active = np.zeros(n, dtype=bool)
         self.project_age = np.zeros(n, dtype=np.int64)
         self.project_duration = np.ones(n, dtype=np.int64)
@@ -168,6 +171,25 @@ class TeamTable:
         """
         if team.size == 0:
             return np.zeros(0)
+        return self._take_reversed(team, amount).sum(axis=1)
+
+    def take_leases(self, team: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        """Like :meth:`take`, but return what was taken from each lease column.
+
+        Args:
+            team: Team indices (unique).
+            amount: Tranches to take from each.
+
+        Returns:
+            ``(len(team), lease_weeks)`` tranches taken, by weeks until they return
+            (the columns of :attr:`leases`); rows sum to what :meth:`take` returns.
+        """
+        if team.size == 0:
+            return np.zeros((0, self.leases.shape[1]))
+        return self._take_reversed(team, amount)[:, ::-1]
+
+    def _take_reversed(self, team: np.ndarray, amount: np.ndarray) -> np.ndarray:
+        """Take latest-returning leases first; return the taken columns, last column first."""
         rows = self.leases[team]
         # Take from the leases that would stay longest: reverse cumulative sum.
         rev = rows[:, ::-1]
@@ -177,9 +199,20 @@ class TeamTable:
         taken_rev = clip(want[:, None] - before, 0.0, rev)
         self.leases[team] = (rev - taken_rev)[:, ::-1]
         self._gpus = None
-        return taken_rev.sum(axis=1)
+        return taken_rev
 
     def give(self, team: np.ndarray, amount: np.ndarray) -> None:
         """Add tranches to teams on fresh leases (returning after the full lease term)."""
         np.add.at(self.leases[:, -1], team, amount)
+        self._gpus = None
+
+    def give_leases(self, team: np.ndarray, leases: np.ndarray) -> None:
+        """Add tranches to teams on the leases they came with (no lease is renewed).
+
+        Args:
+            team: Team indices.
+            leases: ``(len(team), lease_weeks)`` tranches by weeks until they return, as
+                :meth:`take_leases` returns them.
+        """
+        np.add.at(self.leases, team, leases)
         self._gpus = None

@@ -1,237 +1,392 @@
-"""Valuations: what the next GPU tranches are worth to each team.
+"""Values from production: what a tranche is worth to a team is the output it buys.
 
-A team's valuation is a decreasing marginal-value curve over tranches: the first
-extra tranche is worth ``scale`` and each further one less, reaching 0 at the
-team's need. :func:`research_scale` and :func:`product_scale` turn a team's
-situation into that ``scale``; :func:`marginal_values` turns scale and need into
-the ``(n, k)`` value book that strategies bid from. Everything is vectorised over
-teams.
+The one place values come from (MODEL-REFERENCE §8). A team's *situation* this week — its
+people, performance under stress and burnout, its project's state, its product's demand —
+fixes its output as a function of the tranches it holds; value is that output in credits:
+
+- research: ``λ · min(T·R(G), W)`` over a horizon of T weeks, where ``R`` is the team's own
+  production function (:func:`agents.productivity.research_output` times its performance
+  and, between projects, the exploration rate), ``W`` the work its project still needs
+  (output beyond finishing the project is worth nothing) and ``λ`` leadership's exchange
+  rate of research output into credits (``valuation.credits_per_output``);
+- product: ``T · V(D, C(G))``, the value served (:func:`agents.productivity.product_value`)
+  times performance; product value is in credits already.
+
+The k-th extra tranche is worth ``Y(G + k) − Y(G + k − 1)`` over the lease it is bought
+for. Product value is S-shaped in capacity (little while demand swamps capacity, steep as
+latency falls, flat once served), so the raw steps can rise; :func:`ironed_steps` replaces
+them by the slopes of the least concave majorant from the current holding, so bid books
+stay non-increasing and a block of tranches that only pays off together is valued at its
+average. Bids, the committee's reports, negotiation reservations, efficiency and output
+value all use these values; strategies decide what to make of them.
 """
 
 from __future__ import annotations
 
-import functools
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from pydantic import Field
 
-from agents.productivity import (
-    ProductParams,
-    ResearchParams,
-    product_value,
-    research_output,
-    serving_capacity,
-)
+from agents.productivity import ProductParams, ResearchParams, product_value, research_output
 from agents.schema import Params, floats
 
 __all__ = [
+    "IDLE_RESEARCH_RATE",
+    "Situation",
     "ValuationParams",
+    "ironed_steps",
     "marginal_values",
-    "product_scale",
-    "research_scale",
-    "with_extra_experiments",
+    "research_rate",
+    "value",
+    "welfare_optimum",
 ]
 
-_MIN_NEED = 1e-9
+#: Research teams between projects explore at this share of their output rate.
+IDLE_RESEARCH_RATE = 0.2
+#: Ironing problems up to this many chords (rows × points²) use the one-pass min-max formula.
+SMALL_IRONING = 20_000
+#: :func:`welfare_optimum` first follows each curve this many tranches past twice the fair share.
+OPTIMUM_SLACK = 4
 
 
 class ValuationParams(Params):
-    """How teams value tranches (credits per tranche at full urgency)."""
+    """How output becomes credits: leadership's exchange rate."""
 
-    research_value: float = Field(
-        150.0, gt=0, le=1e9, description="Value of a needed tranche to research."
-    )
-    product_value: float = Field(
-        100.0, gt=0, le=1e9, description="Value of a needed tranche to product."
-    )
-    curvature: float = Field(1.5, ge=0.1, le=10, description="How fast marginal value falls.")
-    extra_value_share: float = Field(
-        0.1,
-        ge=0,
-        le=1,
-        description="Value of a tranche beyond the need (one more experiment), as a share.",
+    credits_per_output: float = Field(
+        60.0,
+        gt=0,
+        le=1e9,
+        description="Leadership's exchange rate λ: credits per unit of research output "
+        "(product value is counted in credits already). Raise it and research is worth "
+        "more against product. Calibrated [D]: at 60 (with 40 credits per product user) "
+        "the default market gives research 58-68% of the GPUs over a lab-2025 year "
+        "(seeds 0-9), around leadership's 62% credit split; at 90 it would take 75-81%.",
     )
 
 
-def marginal_values(
-    need: np.ndarray | float,
-    scale: np.ndarray | float,
-    k: int,
-    curvature: float = 1.5,
+@dataclass(frozen=True)
+class Situation:
+    """What each team's output depends on this week besides its GPUs (arrays over teams).
+
+    Attributes:
+        research: Research teams (the rest are product teams).
+        people: Headcount.
+        multiplier: Performance under stress times (1 − burnout).
+        active: Research teams with a running project.
+        remaining: Research output the project still needs (``inf`` between projects).
+        demand: Product demand, in demand units.
+    """
+
+    research: np.ndarray
+    people: np.ndarray
+    multiplier: np.ndarray
+    active: np.ndarray
+    remaining: np.ndarray
+    demand: np.ndarray
+
+    def rows(self, index: np.ndarray) -> Situation:
+        """The situation of some teams only."""
+        return Situation(
+            self.research[index],
+            self.people[index],
+            self.multiplier[index],
+            self.active[index],
+            self.remaining[index],
+            self.demand[index],
+        )
+
+    @cached_property
+    def kinds(self) -> tuple[np.ndarray, Situation, np.ndarray, Situation]:
+        """``(research rows, their situation, product rows, their situation)``, computed once.
+
+        :func:`value` evaluates each kind's production on its own rows only; a week's
+        situation is valued many times (bids, work, welfare), so the split is cached.
+        """
+        research = np.flatnonzero(self.research)
+        product = np.flatnonzero(~self.research)
+        return research, self.rows(research), product, self.rows(product)
+
+
+def _column(x: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """``x`` (one value per team) shaped to broadcast against ``like`` ((n,) or (n, m))."""
+    return x if like.ndim == 1 else x[:, None]
+
+
+def research_rate(sit: Situation, gpus: np.ndarray, p: ResearchParams) -> np.ndarray:
+    """Research output per week at ``gpus`` tranches (``(n,)`` or ``(n, m)``), all teams.
+
+    Teams between projects explore at :data:`IDLE_RESEARCH_RATE` of their rate. Product
+    teams' entries are meaningless (callers select research rows).
+    """
+    gpus = floats(gpus)
+    rate = research_output(_column(sit.people, gpus), gpus, _column(sit.multiplier, gpus), 0.0, p)
+    return rate * _column(np.where(sit.active, 1.0, IDLE_RESEARCH_RATE), gpus)
+
+
+def value(
+    sit: Situation,
+    gpus: np.ndarray,
+    weeks: float,
+    research: ResearchParams,
+    product: ProductParams,
+    valuation: ValuationParams,
 ) -> np.ndarray:
-    """Marginal value of each of the next ``k`` tranches, per team.
-
-    ``v[i, j] = scale_i · (1 − j/need_i)^curvature`` for ``j < need_i`` (j = 0 is the
-    first extra tranche, worth exactly ``scale_i``) and 0 from ``j ≥ need_i`` on, so a
-    team with need 0 values nothing. ``need`` may be fractional; ``max(need, 1e-9)``
-    guards the division. Rows are non-negative and non-increasing. Curvature > 1 makes
-    the value fall fast at first and flatten near the need (saturation), curvature 1
-    is linear, curvature < 1 keeps it high until close to the need.
+    """Each team's output value in credits over ``weeks`` weeks while holding ``gpus``.
 
     Args:
-        need: Tranches still needed per team, ≥ 0, shape (n,).
-        scale: Value of the first extra tranche per team, ≥ 0, shape (n,) or scalar.
-        k: Number of tranches (columns) to value, ≥ 0.
-        curvature: Exponent of the decline, ≥ 0.
+        sit: The teams' situation.
+        gpus: Tranches held (online), ``(n,)`` or a grid ``(n, m)`` of holdings to try.
+        weeks: The horizon (1 for this week's value, the lease for a bid).
+        research: Research production parameters.
+        product: Product serving parameters (price per user is in credits).
+        valuation: The exchange rate of research output.
 
     Returns:
-        Values of shape (n, k), non-negative and non-increasing along each row.
-
-    Raises:
-        ValueError: If ``k`` or ``curvature`` is negative, or a need or scale is
-            negative.
+        Credits, the shape of ``gpus``.
     """
-    if isinstance(k, bool) or int(k) != k or k < 0:
-        raise ValueError(f"k = {k!r} is not allowed; use a whole number >= 0")
-    if not (0.0 <= curvature < np.inf):
-        raise ValueError(f"curvature = {curvature!r} is out of range; allowed [0, inf)")
-    need = floats(need)
-    if need.ndim == 0:
-        need = need.reshape(1)
-    scale = floats(scale)
-    if scale.shape != need.shape:
-        scale = np.broadcast_to(scale, need.shape)
-    if need.size and (np.minimum.reduce(need) < 0.0 or np.minimum.reduce(scale) < 0.0):
-        what = "need" if np.minimum.reduce(need) < 0.0 else "scale"
-        raise ValueError(f"{what} contains negative values; use values >= 0")
-    j = _columns(int(k))
-    column = need[:, None]
-    remaining = 1.0 - j / np.maximum(column, _MIN_NEED)
-    np.maximum(remaining, 0.0, out=remaining)
-    # Common exponents without the general (and much slower) power function.
-    if curvature == 1.5:
-        shaped = remaining * np.sqrt(remaining)
-    elif curvature == 1.0:
-        shaped = remaining
-    elif curvature == 2.0:
-        shaped = remaining * remaining
-    else:
-        shaped = remaining**curvature
-    values = scale[:, None] * shaped
-    return np.where(j < column, values, 0.0)
-
-
-@functools.lru_cache(maxsize=64)
-def _columns(k: int) -> np.ndarray:
-    """``0, 1, ..., k-1`` as a read-only float row (shared: it never changes)."""
-    j = np.arange(k, dtype=float)
-    j.flags.writeable = False
-    return j
-
-
-@functools.lru_cache(maxsize=64)
-def _decay(k: int, decay: float) -> np.ndarray:
-    """``decay**j`` for ``j = 0..k-1``, read-only and shared."""
-    out = decay ** _columns(k)
-    out.flags.writeable = False
+    gpus = np.maximum(floats(gpus), 0.0)
+    rows_r, sit_r, rows_p, sit_p = sit.kinds
+    if rows_p.size == 0:
+        return _research_value(sit, gpus, weeks, research, valuation)
+    if rows_r.size == 0:
+        return _product_value(sit, gpus, weeks, product)
+    out = np.empty(gpus.shape)
+    out[rows_r] = _research_value(sit_r, gpus[rows_r], weeks, research, valuation)
+    out[rows_p] = _product_value(sit_p, gpus[rows_p], weeks, product)
     return out
 
 
-def research_scale(
-    people: np.ndarray,
-    gpus: np.ndarray,
-    multiplier: np.ndarray | float,
-    burnout: np.ndarray | float,
-    urgency: np.ndarray | float,
-    p: ResearchParams,
-    *,
-    phase_weight: np.ndarray | float = 1.0,
-    value_per_output: float = 1.0,
-    tranche: float = 1.0,
+def _research_value(
+    sit: Situation, gpus: np.ndarray, weeks: float, p: ResearchParams, v: ValuationParams
 ) -> np.ndarray:
-    """Value of the first extra tranche to a research team.
+    """``λ · min(T·R(G), W)`` for research teams."""
+    made = weeks * research_rate(sit, gpus, p)
+    return v.credits_per_output * np.minimum(made, _column(sit.remaining, gpus))
 
-    ``scale = value_per_output · [R(G + tranche) − R(G)] / tranche · (1 + u) · phase_weight``
-    where R is :func:`agents.productivity.research_output` at the team's people,
-    morale and burnout. Deadline urgency u ∈ [0, 1] can at most double the value;
-    ``phase_weight`` lets the project lifecycle weight it (e.g. 1 while running, less
-    while winding down, 0 when finished). Increasing in urgency and phase weight.
+
+def _product_value(sit: Situation, gpus: np.ndarray, weeks: float, p: ProductParams) -> np.ndarray:
+    """``T · V(D, C(G)) · m`` for product teams."""
+    served = product_value(_column(sit.demand, gpus), gpus * p.users_per_tranche, p)
+    return weeks * served * _column(sit.multiplier, gpus)
+
+
+def ironed_steps(values: np.ndarray) -> np.ndarray:
+    """Steps of the least concave majorant of each row's value curve (non-increasing, >= 0).
+
+    ``values[i, j]`` is team i's value at its ``j``-th holding on an evenly spaced grid
+    starting at its current holding. Where value rises slowly and then steeply (S-shaped
+    product value, possibly several times: more served users, then lower latency), the
+    majorant bridges the dip with a chord, so a block of tranches that only pays off
+    together is valued at its average and no later gain is lost; where the curve is
+    concave it keeps its own steps. A running minimum then removes rises within rounding
+    (1e-12 of the curve's scale), and steps are clipped at 0.
+
+    Only rows whose steps rise somewhere are ironed. From the start of such a row, the
+    majorant follows the curve along its concave stretch up to the point where it leaves
+    for a bridge (found by binary search: along a concave stretch, a point's steepest
+    chord goes to its neighbour until the bridge starts, and never again after), bridges
+    to the point of steepest average rise (the tangent point), and repeats from there
+    until no rise is left ahead.
 
     Args:
-        people: Headcount, shape (n,).
-        gpus: Tranches held now, shape (n,).
-        multiplier: Performance multiplier m(s).
-        burnout: Burnout b ∈ [0, 1].
-        urgency: Deadline urgency u ∈ [0, 1] (``emotion.deadline_urgency``).
-        p: Research production parameters.
-        phase_weight: Lifecycle weight ≥ 0, scalar or (n,).
-        value_per_output: Credits per unit of research output.
-        tranche: Size of one tranche in the units of ``gpus``.
+        values: ``(n, m + 1)`` values along the grid.
 
     Returns:
-        Scale ≥ 0, shape (n,).
+        ``(n, m)`` steps, each row non-negative and non-increasing.
     """
-    gpus = floats(gpus)
-    gain = research_output(people, gpus + tranche, multiplier, burnout, p) - research_output(
-        people, gpus, multiplier, burnout, p
-    )
-    weight = (1.0 + floats(urgency)) * floats(phase_weight)
-    return np.maximum(value_per_output * gain / tranche * weight, 0.0)
+    values = floats(values)
+    n, m1 = values.shape
+    m = m1 - 1
+    if m < 1:
+        return np.zeros((n, 0))
+    out = np.diff(values, axis=1)
+    tol = 1e-12 * np.maximum(np.abs(values).max(axis=1, initial=0.0), 1.0)
+    rise = np.zeros(out.shape, dtype=bool)  # rise[i, s]: step s is above step s - 1
+    rise[:, 1:] = out[:, 1:] > out[:, :-1] + tol[:, None]
+    rows = np.flatnonzero(rise.any(axis=1))
+    if rows.size and rows.size * m1 * m1 <= SMALL_IRONING:
+        out[rows] = _iron_by_min_max(values[rows])
+    elif rows.size:
+        out[rows] = _iron_rising_rows(values[rows], out[rows], rise[rows])
+    # Rounding may leave rises within the tolerance between blocks: smooth them away.
+    np.minimum.accumulate(out, axis=1, out=out)
+    return np.maximum(out, 0.0)
 
 
-def product_scale(
-    demand: np.ndarray,
+def _iron_by_min_max(values: np.ndarray) -> np.ndarray:
+    """The majorant's steps by the min-max formula, in one pass over all chords.
+
+    The slope of the least concave majorant on step i is ``min over a <= i of max over
+    b > i`` of the chord from point a to point b (the antitonic-regression formula). It
+    costs rows × (m + 1)² work but few numpy calls, so it is the faster way for small books.
+    """
+    m1 = values.shape[1]
+    m = m1 - 1
+    points = np.arange(m1)
+    gap = points[None, :] - points[:, None]  # gap[a, b] = b - a
+    inv = np.where(gap > 0, 1.0 / np.maximum(gap, 1), 0.0)
+    chords = (values[:, None, :] - values[:, :, None]) * inv + np.where(gap > 0, 0.0, -np.inf)
+    # best[:, a, c]: the steepest chord from a to any point b >= c.
+    best = np.maximum.accumulate(chords[:, :, ::-1], axis=2)[:, :, ::-1]
+    later = np.where(points[:m, None] > points[None, :m], np.inf, 0.0)  # a > i: not a start
+    return (best[:, :m, 1:] + later).min(axis=1)
+
+
+def _iron_rising_rows(values: np.ndarray, steps: np.ndarray, rise: np.ndarray) -> np.ndarray:
+    """The majorant's steps for rows that rise somewhere (see :func:`ironed_steps`)."""
+    r, m1 = values.shape
+    m = m1 - 1
+    cols = np.arange(m)
+    # next_rise[i, c]: the first step index >= c that rises (m when none does).
+    first = np.where(rise, cols[None, :], m)
+    next_rise = np.full((r, m1), m)
+    next_rise[:, :m] = np.minimum.accumulate(first[:, ::-1], axis=1)[:, ::-1]
+    last_rise = m - 1 - np.argmax(rise[:, ::-1], axis=1)
+    # Chords from point a to every point b: (values[b] - values[a]) * inv[a, b] + neg[a, b].
+    gap = np.arange(1, m1)[None, :] - np.arange(m1)[:, None]
+    inv = np.where(gap > 0, 1.0 / np.maximum(gap, 1), 0.0)
+    neg = np.where(gap > 0, 0.0, -np.inf)
+
+    def chords(rows: np.ndarray, a: np.ndarray) -> np.ndarray:
+        v = values[rows]
+        return (v[:, 1:] - v[np.arange(rows.size), a][:, None]) * inv[a] + neg[a]
+
+    out = steps.copy()
+    start = np.zeros(r, dtype=np.int64)
+    pending = np.arange(r)
+    while pending.size:
+        j = start[pending]
+        # The bridge leaves the concave stretch from j to the next rise at some point p in
+        # [j, rise - 1]: the first point whose steepest chord skips its neighbour.
+        lo, hi = j.copy(), np.maximum(next_rise[pending, j + 1] - 1, j)
+        while (open_ := np.flatnonzero(lo < hi)).size:
+            mid = (lo[open_] + hi[open_]) // 2
+            leaves = chords(pending[open_], mid).argmax(axis=1) != mid
+            hi[open_] = np.where(leaves, mid, hi[open_])
+            lo[open_] = np.where(leaves, lo[open_], mid + 1)
+        chord = chords(pending, lo)
+        tangent = chord.argmax(axis=1) + 1  # a point index in 1..m
+        slope = chord[np.arange(pending.size), tangent - 1]
+        block = (cols[None, :] >= lo[:, None]) & (cols[None, :] < tangent[:, None])
+        out[pending] = np.where(block, slope[:, None], out[pending])
+        start[pending] = tangent
+        # Past its last rise a row is concave and keeps its own steps.
+        pending = pending[(tangent < m) & (tangent < last_rise[pending])]
+    return out
+
+
+def marginal_values(
+    sit: Situation,
     gpus: np.ndarray,
-    p: ProductParams,
+    k: int,
+    weeks: float,
+    research: ResearchParams,
+    product: ProductParams,
+    valuation: ValuationParams,
     *,
-    weight: np.ndarray | float = 1.0,
-    horizon: np.ndarray | float = 1.0,
+    lookahead: int = 0,
 ) -> np.ndarray:
-    """Value per extra tranche to a product team.
+    """The value of each of the next ``k`` tranches over a lease of ``weeks`` weeks.
 
-    ``scale = weight · [V(D, C(G + h)) − V(D, C(G))] / h`` with V
-    :func:`agents.productivity.product_value`, C
-    :func:`agents.productivity.serving_capacity` and ``h = horizon`` tranches: the
-    extra value from serving more users at lower latency, averaged over the next h
-    tranches. Product value is S-shaped in capacity (almost nothing while demand
-    swamps capacity, then a steep gain as latency falls), so the first tranche alone
-    can look worthless to a badly short team; pass ``horizon = need`` to value the
-    whole shortfall. Non-negative because V does not fall with capacity.
+    ``v[i, j]`` is what team i's (j+1)-th extra tranche adds to its output value while it
+    holds ``gpus[i]`` already, ironed so each row is non-negative and non-increasing (a bid
+    book). For product teams the ironing looks ``lookahead`` tranches past the ``k`` it
+    prices, so a team whose value only pays off once its capacity covers its demand sees
+    that payoff even when it lies beyond the tranches it may bid for this week. Research
+    output is concave in GPUs (Cobb–Douglas with b <= 1, or CES), so research rows need no
+    look ahead and are only ironed over their ``k`` steps.
 
     Args:
-        demand: Current demand, shape (n,).
-        gpus: Tranches held now, shape (n,).
-        p: Product parameters.
-        weight: Extra weight ≥ 0 (e.g. a strategic priority), scalar or (n,).
-        horizon: Tranches h > 0 to average the gain over, scalar or (n,).
+        sit: The teams' situation.
+        gpus: Tranches each team holds now.
+        k: Tranches to value (columns).
+        weeks: The lease a won tranche is held for.
+        research: Research production parameters.
+        product: Product serving parameters.
+        valuation: The exchange rate of research output.
+        lookahead: Extra tranches the ironing considers beyond ``k``.
 
     Returns:
-        Scale ≥ 0, shape (n,).
-    """
-    gpus = floats(gpus)
-    horizon = floats(horizon)
-    if horizon.size and horizon.min() <= 0.0:
-        raise ValueError("horizon contains values <= 0; use a number of tranches > 0")
-    now = product_value(demand, serving_capacity(gpus, p), p)
-    more = product_value(demand, serving_capacity(gpus + horizon, p), p)
-    return np.maximum((more - now) / horizon * floats(weight), 0.0)
-
-
-def with_extra_experiments(
-    values: np.ndarray, scale: np.ndarray | float, share: float, decay: float = 0.85
-) -> np.ndarray:
-    """Add the value of compute beyond the need: "infinite demand within the walls".
-
-    Every team can always run one more experiment or serve one more user, so beyond
-    its need a tranche keeps a small value: ``share · scale · decay^j`` for the
-    (j+1)-th extra tranche. The result is the elementwise maximum of the two curves,
-    so rows stay non-negative and non-increasing.
-
-    Args:
-        values: ``(n, k)`` marginal values from :func:`marginal_values`.
-        scale: Value of the first extra tranche per team, shape (n,) or scalar.
-        share: Value of the first tranche beyond the need, as a share of ``scale``, in [0, 1].
-        decay: Factor by which each further extra tranche is worth less, in (0, 1].
+        ``(n, k)`` values in credits.
 
     Raises:
-        ValueError: If ``share`` or ``decay`` is out of range.
+        ValueError: If ``k`` or ``lookahead`` is not a whole number >= 0.
     """
-    if not 0.0 <= share <= 1.0:
-        raise ValueError(f"share = {share!r} is out of range; allowed [0, 1]")
-    if not 0.0 < decay <= 1.0:
-        raise ValueError(f"decay = {decay!r} is out of range; allowed (0, 1]")
-    values = floats(values)
-    if share == 0.0 or values.size == 0:
-        return values
-    tail = share * np.asarray(scale, dtype=float).reshape(-1, 1) * _decay(values.shape[1], decay)
-    return np.maximum(values, tail)
+    for name, number in (("k", k), ("lookahead", lookahead)):
+        if isinstance(number, bool) or int(number) != number or number < 0:
+            raise ValueError(f"{name} = {number!r} is not allowed; use a whole number >= 0")
+    k, lookahead = int(k), int(lookahead)
+    gpus = floats(gpus)
+    rows_r, sit_r, rows_p, sit_p = sit.kinds
+    out = np.empty((gpus.shape[0], k))
+    if rows_r.size:
+        grid = gpus[rows_r, None] + np.arange(k + 1, dtype=float)
+        out[rows_r] = ironed_steps(_research_value(sit_r, grid, weeks, research, valuation))
+    if rows_p.size:
+        grid = gpus[rows_p, None] + np.arange(k + lookahead + 1, dtype=float)
+        out[rows_p] = ironed_steps(_product_value(sit_p, grid, weeks, product))[:, :k]
+    return out
+
+
+def welfare_optimum(
+    sit: Situation,
+    usable: float,
+    research: ResearchParams,
+    product: ProductParams,
+    valuation: ValuationParams,
+    *,
+    horizon_units: int,
+) -> float:
+    """The most output value this week's usable tranches could buy, shared optimally.
+
+    Greedy on the ironed steps of every team's value curve from zero: the ``floor(usable)``
+    best steps win (a concave relaxation, so this is never below the best whole-tranche
+    split). Curves are first followed to about twice the fair share of the usable
+    tranches; a team whose every evaluated step would win is followed twice as far, and
+    so on up to ``horizon_units`` tranches (a team the optimum would give more is valued
+    at that many).
+
+    Args:
+        sit: The teams' situation.
+        usable: Online tranches to share.
+        research: Research production parameters.
+        product: Product serving parameters.
+        valuation: The exchange rate of research output.
+        horizon_units: Longest holding to evaluate per team.
+
+    Returns:
+        The optimal output value this week, in credits.
+    """
+    n = sit.research.shape[0]
+    units = int(np.floor(usable + 1e-9))
+    if n == 0:
+        return 0.0
+    if units <= 0:  # what the teams produce with no GPUs at all (people alone, CES σ > 1)
+        return float(value(sit, np.zeros(n), 1.0, research, product, valuation).sum())
+    base = 0.0  # what the teams produce with no GPUs, read off the first curves
+    cap = max(1, min(units, int(horizon_units)))
+    steps = np.zeros((n, cap))
+    reach = np.zeros(n, dtype=np.int64)  # how far each row's curve has been followed
+    grow = np.arange(n)
+    h = min(cap, int(np.ceil(2.0 * units / n)) + OPTIMUM_SLACK)
+    while True:
+        grid = np.broadcast_to(np.arange(h + 1, dtype=float), (grow.size, h + 1))
+        part = sit if grow.size == n else sit.rows(grow)
+        curve = value(part, grid, 1.0, research, product, valuation)
+        if grow.size == n:
+            base = float(curve[:, 0].sum())
+        steps[grow, :h] = ironed_steps(curve)
+        reach[grow] = h
+        flat = steps[:, : reach.max()].ravel()  # steps not yet followed are 0: leave them out
+        if units >= flat.size:
+            threshold, best = 0.0, float(flat.sum())
+        else:
+            ranked = np.partition(flat, flat.size - units)
+            threshold, best = ranked[flat.size - units], float(ranked[flat.size - units :].sum())
+        last = steps[np.arange(n), reach - 1]
+        grow = np.flatnonzero((reach < cap) & (last > 0.0) & (last >= threshold))
+        if grow.size == 0:
+            return base + best
+        h = min(cap, 2 * h)

@@ -125,9 +125,24 @@ _POSITIVE = (0.0, None)
 RUN_METRICS: dict[str, RunMetric] = {
     m.name: m
     for m in (
-        _m("efficiency", "Allocative efficiency", "mean", "share of the best welfare", "higher",
-           _SHARE, "Welfare of each week's allocation against the best possible (true values).",
-           ".3f"),
+        _m("efficiency", "Allocative efficiency", "mean", "share of the best output value",
+           "higher", _SHARE,
+           "Output value of everything held against the most the usable tranches could "
+           "produce shared optimally, from the teams' own production.", ".3f"),
+        _m("output_value", "Output value", "total", "credits", "higher", _POSITIVE,
+           "Research output at leadership's exchange rate (only what projects still "
+           "needed) plus product value, in credits.", ",.0f"),
+        _m("nash_welfare", "Nash welfare", "mean", "credits per team-week", "higher",
+           _POSITIVE, "Geometric mean of the teams' weekly output values (0 when a team "
+           "produces nothing).", ",.1f"),
+        _m("envy", "Envy", "mean", "share of team pairs", "lower", _SHARE,
+           "Share of ordered team pairs where one would produce more with the other's "
+           "holding.", ".3f"),
+        _m("rho_max", "Worst finish-time ratio", "mean", "ρ (1 = fair share)", "lower",
+           (0.0, None), "Largest Themis ρ among running projects: time to finish with what "
+           "it holds over time on a private 1/N share (capped at 10).", ".2f"),
+        _m("rho_share", "Projects behind a fair share", "mean", "share of projects", "lower",
+           _SHARE, "Share of running projects with finish-time ratio ρ above 1.", ".3f"),
         _m("jain", "Jain fairness", "mean", "index", "higher", _SHARE,
            "Jain's index of how evenly teams' needs are met: 1 = all equally satisfied.", ".3f"),
         _m("gini", "Gini of GPUs per person", "mean", "index", "lower", _SHARE,
@@ -140,14 +155,14 @@ RUN_METRICS: dict[str, RunMetric] = {
            "Teams whose burnout is above one half.", ".2f"),
         _m("research_output", "Research output", "total", "output units", "higher", _POSITIVE,
            "Research progress made by all research teams.", ",.1f"),
-        _m("product_value", "Product value", "total", "value units", "higher", _POSITIVE,
-           "Value product teams delivered: demand served at good latency.", ",.1f"),
+        _m("product_value", "Product value", "total", "credits", "higher", _POSITIVE,
+           "Value product teams delivered: demand served at good latency.", ",.0f"),
         _m("research_gpu_share", "Research share of GPUs", "mean", "share", "", _SHARE,
            "Share of the allocated GPUs held by research teams.", ".3f"),
-        _m("utilisation", "Utilisation", "mean", "share of the fleet", "higher", _SHARE,
-           "Share of the fleet held by some team.", ".3f"),
+        _m("utilisation", "Utilisation", "mean", "share of usable tranches", "higher", _SHARE,
+           "Share of the online (usable) fleet held by some team.", ".3f"),
         _m("idle", "Idle tranches", "mean", "tranches", "lower", _POSITIVE,
-           "Tranches in the fleet that nobody held.", ",.1f"),
+           "Online tranches that nobody held.", ",.1f"),
         _m("price", "Clearing price", "mean", "credits per tranche", "", _POSITIVE,
            "Volume-weighted price of the weeks that traded at a price.", ",.1f"),
         _m("revenue", "Credits paid", "total", "credits", "", _POSITIVE,
@@ -157,7 +172,8 @@ RUN_METRICS: dict[str, RunMetric] = {
         _m("reclaims", "Reclaims", "total", "team-weeks", "", _POSITIVE,
            "Teams that had tranches taken back by the reallocation group.", ",.0f"),
         _m("new_project_wait", "New-project wait", "mean", "weeks", "lower", _POSITIVE,
-           "Weeks a new project waited until it held most of its need.", ".2f"),
+           "Weeks a new project waited until it held most of its need; a project that "
+           "ended without it counts the weeks it waited.", ".2f"),
         _m("headcount", "People", "last", "people", "higher", _POSITIVE,
            "People in the lab at the end (attrition lowers it, hiring raises it).", ",.0f"),
         _m("supply", "Fleet", "last", "tranches", "", _POSITIVE,

@@ -46,10 +46,11 @@ class LabConfig(Params):
         description="Share of teams using each bidding strategy (normalised to 1).",
     )
     hiring_rate: float = Field(
-        0.01,
+        0.1,
         ge=0,
         le=0.2,
-        description="Weekly hiring probability per missing person; compute attracts talent.",
+        description="Weekly hiring probability per missing person when the team's compute "
+        "need is met; scaled by compute satisfaction clip01(gpus / need).",
     )
 
     @field_validator("strategy_mix")
@@ -85,8 +86,9 @@ class MarketConfig(Params):
     fill_unsold: bool = Field(
         True,
         description=(
-            "Share tranches nobody bought equally among teams that bid, free (a spot pool), "
-            "so no GPU sits idle while someone wants it."
+            "In a market with money, hand tranches nobody bought free to the teams that "
+            "still value one more (a spot pool), so no GPU sits idle while someone wants it. "
+            "Rules without money leave what nobody needs idle."
         ),
     )
 
@@ -124,10 +126,12 @@ class GovernanceConfig(Params):
         "priority weight.",
     )
     credits_per_quarter: float = Field(
-        3000.0,
+        6000.0,
         gt=0,
         le=1e12,
-        description="Credits leadership grants per quarter, per team on average.",
+        description="Credits leadership grants per quarter, per team on average; by default "
+        "enough that a team paying its full values (truthful under pay-as-bid) does not "
+        "run out within the quarter.",
     )
     quarter_weeks: int = Field(13, ge=1, le=52, description="Weeks between credit grants.")
     expiry: Literal["use_it_or_lose_it", "rollover"] = Field(

@@ -1,7 +1,9 @@
 """Allocation rules without money: how compute is shared when nobody pays.
 
-Each rule reads bidder i's *demand* as its number of positive bids, hands out whole units
-(``floor(supply)``), charges nothing and has no price. Budgets and the reserve do not apply.
+Each rule reads bidder i's *demand* — the whole units it reports it needs (the book's
+``demand``), or its number of positive bids when no demand is reported — hands out whole
+units (``floor(supply)``), charges nothing and has no price. Budgets and the reserve do not
+apply.
 
 - ``committee``: leadership priority weights, weighted water-filling (how labs do it today).
 - ``equal_share``: the naive equal split, capped at demand; what a capped bidder cannot use
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from market.book import BidBook, LazyGenerator, demands
+from market.book import BidBook, LazyGenerator
 from market.registry import Example, Pricing, RuleResult, register
 
 __all__ = ["committee", "equal_share", "lottery", "max_min_fair"]
@@ -25,6 +27,8 @@ _FLOOR_SLACK = 1e-9  # shares within this of an integer count as that integer
 _BOOK = ((9.0, 4.0), (7.0, 6.0), (5.0, 0.0))
 # Demands 3, 1 and 2.
 _DEMANDS_312 = ((5.0, 4.0, 3.0), (6.0, 0.0, 0.0), (2.0, 1.0, 0.0))
+# Everyone bids for three units, but reports needing 3, 1 and 2.
+_WANTS_MORE = ((5.0, 4.0, 3.0), (6.0, 5.0, 1.0), (2.0, 1.0, 1.0))
 _NO_PAY = (0, 0, 0)
 
 
@@ -133,7 +137,7 @@ def committee(book: BidBook, rng: LazyGenerator) -> RuleResult:
     Returns:
         ``(allocation, zeros, None)``.
     """
-    demand = demands(book.bids)
+    demand = book.requested
     units = book.units
     if int(demand.sum()) <= units:
         return _no_money(demand.astype(np.float64))
@@ -178,6 +182,15 @@ def committee(book: BidBook, rng: LazyGenerator) -> RuleResult:
             "The unit b1 cannot use stays idle (max-min fair would give it to b0).",
         ),
         Example(_DEMANDS_312, 3, allocation=(1, 1, 1), payments=_NO_PAY, note="1 each."),
+        Example(
+            _WANTS_MORE,
+            6,
+            demand=(3, 1, 2),
+            allocation=(2, 1, 2),
+            payments=_NO_PAY,
+            note="Reported needs 3, 1, 2 (not the three bids each): 2 each, capped at the "
+            "reported need; the unit the second team does not need stays idle.",
+        ),
     ),
     description=(
         "Naive equal split: every team that asks gets the same number of whole tranches "
@@ -199,13 +212,13 @@ def equal_share(book: BidBook, rng: LazyGenerator) -> RuleResult:
     Returns:
         ``(allocation, zeros, None)``.
     """
-    demand = demands(book.bids)
+    demand = book.requested
     allocation = np.zeros(book.n_bidders)
     active = demand.nonzero()[0]
     m = active.size
     if m == 0 or book.units == 0:
         return _no_money(allocation)
-    units = min(book.units, m * book.max_units)  # beyond this every share is capped anyway
+    units = min(book.units, m * int(demand.max()))  # beyond this every share is capped anyway
     base, extra = divmod(units, m)
     share = np.full(m, float(base))
     if extra:
@@ -242,6 +255,15 @@ def equal_share(book: BidBook, rng: LazyGenerator) -> RuleResult:
             payments=_NO_PAY,
             note="Level 2 uses 2 + 1 + 2 = 5 exactly.",
         ),
+        Example(
+            _WANTS_MORE,
+            6,
+            demand=(3, 1, 2),
+            allocation=(3, 1, 2),
+            payments=_NO_PAY,
+            note="Reported needs 3, 1, 2: level 3 serves them all; the unit equal share "
+            "leaves idle goes to the first team.",
+        ),
     ),
     description=(
         "Max-min fairness: water-filling on demands. Everyone gets the same number of whole "
@@ -263,7 +285,7 @@ def max_min_fair(book: BidBook, rng: LazyGenerator) -> RuleResult:
     Returns:
         ``(allocation, zeros, None)``.
     """
-    demand = demands(book.bids)
+    demand = book.requested
     units = book.units
     if int(demand.sum()) <= units:
         return _no_money(demand.astype(np.float64))
@@ -328,7 +350,7 @@ def lottery(book: BidBook, rng: LazyGenerator) -> RuleResult:
     Returns:
         ``(allocation, zeros, None)``.
     """
-    demand = demands(book.bids)
+    demand = book.requested
     units = book.units
     if int(demand.sum()) <= units:
         return _no_money(demand.astype(np.float64))

@@ -19,6 +19,7 @@ def clear(
     reserve: float = 0.0,
     budgets: ArrayLike | None = None,
     weights: ArrayLike | None = None,
+    demand: ArrayLike | None = None,
     rng: np.random.Generator | None = None,
 ) -> Outcome:
     """Clear one market.
@@ -36,6 +37,8 @@ def clear(
         reserve: Minimum price per unit; lower bids win nothing.
         budgets: Optional ``(n,)`` spending caps.
         weights: Optional ``(n,)`` positive priorities for ``committee``.
+        demand: Optional ``(n,)`` whole units each bidder reports it needs; rules without
+            money read it (default: the number of positive bids).
         rng: Generator for tie-breaks and lotteries; ``None`` means
             ``np.random.default_rng(0)``, so results stay deterministic.
 
@@ -46,4 +49,6 @@ def clear(
         ValueError: On an unknown mechanism or any invalid input.
     """
     mech = MECHANISMS[resolve_mechanism(mechanism)]
-    return mech(bids, supply, reserve=reserve, budgets=budgets, weights=weights, rng=rng)
+    return mech(
+        bids, supply, reserve=reserve, budgets=budgets, weights=weights, demand=demand, rng=rng
+    )

@@ -78,6 +78,7 @@ class Example:
         reserve: Reserve price.
         budgets: Optional budgets.
         weights: Optional priority weights.
+        demand: Optional reported demands (whole units).
         note: How the numbers were worked out, in words.
     """
 
@@ -89,6 +90,7 @@ class Example:
     reserve: float = 0.0
     budgets: Sequence[float] | None = None
     weights: Sequence[float] | None = None
+    demand: Sequence[float] | None = None
     note: str = ""
 
 
@@ -136,19 +138,22 @@ class Mechanism:
         reserve: float = 0.0,
         budgets: ArrayLike | None = None,
         weights: ArrayLike | None = None,
+        demand: ArrayLike | None = None,
         rng: np.random.Generator | None = None,
     ) -> Outcome:
         """Clear one market with this rule: validate, apply budgets and reserve, run the rule.
 
-        Rules without money ignore ``budgets`` and ``reserve``; only rules that read
-        priorities (``committee``) use ``weights``. See :func:`market.clear` for the
-        arguments.
+        Rules without money ignore ``budgets`` and ``reserve`` and read ``demand`` (reported
+        whole units) when given; only rules that read priorities (``committee``) use
+        ``weights``. See :func:`market.clear` for the arguments.
 
         Raises:
             ValueError: On any invalid input.
         """
         lazy_rng = LazyGenerator(rng)
-        book = make_book(bids, supply, reserve=reserve, budgets=budgets, weights=weights)
+        book = make_book(
+            bids, supply, reserve=reserve, budgets=budgets, weights=weights, demand=demand
+        )
         return self.clear_book(book, lazy_rng)
 
     def clear_book(self, book: BidBook, rng: LazyGenerator) -> Outcome:
@@ -187,6 +192,7 @@ class Mechanism:
                 reserve=ex.reserve,
                 budgets=ex.budgets,
                 weights=ex.weights,
+                demand=ex.demand,
                 rng=np.random.default_rng(0),
             )
             where = f"{self.name} example {i}"

@@ -56,6 +56,8 @@ _AT_MOST_1 = "less than or equal to 1"
         (StressParams, "dt", 0.0, "greater than 0"),
         (StressParams, "dt", 5.0, "less than or equal to 4"),
         (StressParams, "k_envy", math.nan, "(greater|less) than or equal to"),
+        (StressParams, "baseline", -0.01, _AT_LEAST_0),
+        (StressParams, "baseline", 0.6, "less than or equal to 0.5"),
         (PerformanceParams, "research_width", 0.0, "greater than 0"),
         (PerformanceParams, "m_min", 1.2, _AT_MOST_1),
         (PerformanceParams, "form", "sigmoid", "'inverted_u' or 'monotone'"),
@@ -107,11 +109,13 @@ def test_params_defaults_are_the_reference_values():
         k_envy=0.05,
         k_recovery=0.12,
         k_reclaim=0.15,
+        baseline=0.1,
         dt=1.0,
     )
     assert BurnoutParams().kappa_burnout == pytest.approx(math.log(3.0), abs=1e-4)
     assert ContagionParams().model == "bosse_treur"
-    assert PerformanceParams().form == "inverted_u"
+    # MODEL-REFERENCE §11: the default curve never rewards deprivation.
+    assert PerformanceParams().form == "monotone"
 
 
 def test_params_are_frozen_and_hashable():
@@ -170,6 +174,7 @@ def test_stress_terms_closed_form_and_dt_scaling():
         k_envy=0.05,
         k_recovery=0.12,
         k_reclaim=0.15,
+        baseline=0.1,
         dt=0.5,
     )
     terms = emotion.stress_terms(
@@ -182,23 +187,25 @@ def test_stress_terms_closed_form_and_dt_scaling():
         p,
     )
     assert tuple(terms) == emotion.STRESS_TERMS
+    room = 1 - 0.4
     expected = {
-        "deficit": 0.2 * 0.5 * 0.5,
-        "urgency": 0.1 * 0.25 * 0.5,
-        "lost_auction": 0.1 * 0.5,
-        "envy": 0.05 * 0.2 * 0.5,
-        "reclaim": 0.15 * 0.5,
-        "recovery": -0.12 * 0.4 * 0.5 * 0.5,
+        "deficit": 0.2 * 0.5 * room * 0.5,
+        "urgency": 0.1 * 0.25 * room * 0.5,
+        "lost_auction": 0.1 * room * 0.5,
+        "envy": 0.05 * 0.2 * room * 0.5,
+        "reclaim": 0.15 * room * 0.5,
+        "recovery": -0.12 * (0.4 - 0.1) * 0.5,
     }
     for key, value in expected.items():
         np.testing.assert_allclose(terms[key], [value], err_msg=key)
 
 
-def _step(stress, deficit, p=None, contagion=0.0):
+def _step(stress, deficit, p=None, contagion=0.0, urgency=None):
     n = len(stress)
     zeros = np.zeros(n)
     p = p or StressParams()
-    terms = emotion.stress_terms(stress, deficit, zeros, zeros, zeros, zeros, p)
+    u = zeros if urgency is None else urgency
+    terms = emotion.stress_terms(stress, deficit, u, zeros, zeros, zeros, p)
     return emotion.stress_update(stress, terms, contagion)
 
 
@@ -209,17 +216,52 @@ def test_stress_rises_with_deficit():
     assert new[2] > 0.3
 
 
-def test_stress_recovers_when_not_in_deficit():
-    s = np.array([0.5, 0.8])
-    new = _step(s, np.zeros(2), StressParams(k_recovery=0.12))
-    np.testing.assert_allclose(new, s * (1 - 0.12))
+def test_stress_recovers_towards_the_baseline_when_not_in_deficit():
+    p = StressParams(k_recovery=0.12, baseline=0.1)
+    s = np.array([0.5, 0.8, 0.1, 0.0])
+    new = _step(s, np.zeros(4), p)
+    np.testing.assert_allclose(new, s - 0.12 * (s - 0.1))
+    assert new[0] < 0.5 and new[1] < 0.8  # above the baseline: falls
+    assert new[2] == pytest.approx(0.1)  # at the baseline: stays
+    assert new[3] > 0.0  # below it: rises back
 
 
-def test_full_deficit_stops_recovery():
+def test_recovery_does_not_vanish_at_full_deficit():
+    # The old form -k_r*s*(1-d) was 0 here, which made stress = 1 absorbing.
     terms = emotion.stress_terms(
-        np.array([0.7]), np.array([1.0]), *(np.zeros(1),) * 4, StressParams()
+        np.array([0.7, 1.0]), np.ones(2), *(np.zeros(2),) * 4, StressParams()
     )
-    assert terms["recovery"][0] == 0.0
+    np.testing.assert_allclose(terms["recovery"], [-0.12 * 0.6, -0.12 * 0.9])
+    assert terms["deficit"][1] == 0.0  # no room left above full stress
+    assert emotion.stress_update(np.array([1.0]), {k: v[1:] for k, v in terms.items()})[0] < 1.0
+
+
+def test_full_stress_is_not_absorbing_fixed_point_below_one_and_reached():
+    # Full deficit and full urgency every week: push D = k_d + k_u, and
+    # ds = D*(1-s) - k_r*(s - s0) = 0 at s* = (D + k_r*s0) / (D + k_r).
+    p = StressParams()
+    push = p.k_deficit + p.k_urgency
+    fixed = (push + p.k_recovery * p.baseline) / (push + p.k_recovery)
+    assert fixed == pytest.approx((0.3 + 0.012) / 0.42)
+    assert fixed < 0.75
+    ones = np.ones(3)
+    s = np.array([0.0, 0.5, 1.0])  # from calm, halfway and fully stressed
+    for _ in range(200):
+        s = _step(s, ones, p, urgency=ones)
+    np.testing.assert_allclose(s, fixed, atol=1e-9)
+    # The fixed point is a fixed point of one step.
+    np.testing.assert_allclose(_step(np.array([fixed]), ones[:1], p, urgency=ones[:1]), fixed)
+
+
+@SETTINGS
+@given(push=unit, k_r=st.floats(0.01, 1.0), s0=st.floats(0.0, 0.5))
+def test_fixed_point_is_below_one_for_any_push(push, k_r, s0):
+    # Any push D: s* = (D + k_r*s0)/(D + k_r) < 1 as long as k_r > 0 and s0 < 1.
+    p = StressParams(k_deficit=push, k_recovery=k_r, baseline=s0)
+    fixed = (push + k_r * s0) / (push + k_r)
+    assert fixed < 1.0
+    terms = emotion.stress_terms(np.array([fixed]), np.ones(1), *(np.zeros(1),) * 4, p)
+    assert abs(sum(float(v[0]) for v in terms.values())) < 1e-12
 
 
 @SETTINGS
@@ -230,10 +272,16 @@ def test_full_deficit_stops_recovery():
     e=unit_arrays(8),
     c=hnp.arrays(float, 8, elements=st.floats(-1, 1)),
 )
-def test_stress_update_stays_in_unit_interval_and_recovery_is_never_positive(s, d, u, e, c):
+def test_stress_update_stays_in_unit_interval_and_recovery_pulls_to_baseline(s, d, u, e, c):
+    p = StressParams()
     lost = s > 0.5
-    terms = emotion.stress_terms(s, d, u, lost, e, d > 0.9, StressParams())
-    assert np.all(terms["recovery"] <= 0.0)
+    terms = emotion.stress_terms(s, d, u, lost, e, d > 0.9, p)
+    above = s >= p.baseline
+    assert np.all(terms["recovery"][above] <= 0.0)
+    assert np.all(terms["recovery"][~above] > 0.0)
+    for key in ("deficit", "urgency", "lost_auction", "envy", "reclaim"):
+        assert np.all(terms[key] >= 0.0)
+        assert np.all(terms[key][s == 1.0] == 0.0), key
     new = emotion.stress_update(s, terms, c)
     assert np.all((new >= 0.0) & (new <= 1.0))
 
@@ -247,13 +295,13 @@ def test_yerkes_dodson_peaks_at_s_star():
     assert grid[np.argmax(m)] == pytest.approx(0.35)
     assert m.max() == pytest.approx(1.0)
     assert np.all(m >= 0.1)
-    far = emotion.performance_multiplier(np.array([0.35 + 3.0]), 0.35, 0.2, 0.1)
+    far = emotion.performance_multiplier(np.array([0.35 + 3.0]), 0.35, 0.2, 0.1, "inverted_u")
     assert far[0] == pytest.approx(0.1 + 0.9 * math.exp(-(3.0**2) / (2 * 0.2**2)))
 
 
 def test_yerkes_dodson_accepts_per_team_peaks():
     peaks = np.array([0.2, 0.6])
-    m = emotion.performance_multiplier(peaks, peaks, np.array([0.1, 0.3]), 0.0)
+    m = emotion.performance_multiplier(peaks, peaks, np.array([0.1, 0.3]), 0.0, "inverted_u")
     np.testing.assert_allclose(m, [1.0, 1.0])
 
 
@@ -270,8 +318,37 @@ def test_performance_multiplier_rejects_unknown_form():
         emotion.performance_multiplier(np.zeros(2), 0.3, 0.2, 0.1, "sigmoid")
 
 
-def test_team_performance_uses_research_and_product_peaks():
+def test_default_performance_never_rises_with_stress():
     p = PerformanceParams()
+    grid = np.linspace(0.0, 1.0, 201)
+    for is_research in (True, False):
+        m = emotion.team_performance(grid, np.full(grid.size, is_research), p)
+        assert np.all(np.diff(m) <= 0.0)
+        assert m[0] == pytest.approx(1.0)
+        assert m[-1] == pytest.approx(p.m_min)
+    # The function's own default form is the same.
+    np.testing.assert_array_equal(
+        emotion.performance_multiplier(grid, 0.5, 0.3, 0.1),
+        emotion.performance_multiplier(grid, 0.5, 0.3, 0.1, "monotone"),
+    )
+
+
+@SETTINGS
+@given(s=unit_arrays(2), peak=unit, width=st.floats(0.05, 1.0), m_min=unit)
+def test_monotone_form_never_rewards_more_stress(s, peak, width, m_min):
+    lo, hi = np.sort(s)
+    m = emotion.performance_multiplier(np.array([lo, hi]), peak, width, m_min, "monotone")
+    assert m[1] <= m[0]
+
+
+def test_inverted_u_stays_available_and_can_reward_stress():
+    p = PerformanceParams(form="inverted_u")
+    m = emotion.team_performance(np.array([0.1, p.product_peak]), np.array([False, False]), p)
+    assert m[1] > m[0]
+
+
+def test_team_performance_uses_research_and_product_peaks():
+    p = PerformanceParams(form="inverted_u")
     m = emotion.team_performance(
         np.array([p.research_peak, p.product_peak, p.product_peak]),
         np.array([True, False, True]),
@@ -286,18 +363,46 @@ def test_team_performance_uses_research_and_product_peaks():
 
 
 def test_burnout_builds_above_threshold_and_heals_below():
-    p = BurnoutParams()
-    b = np.array([0.2, 0.2])
-    s = np.array([0.9, 0.2])
+    p = BurnoutParams(threshold=0.65, build=0.05, heal=0.03)
+    b = np.array([0.2, 0.2, 0.2])
+    s = np.array([0.9, 0.2, 0.65])
     new = emotion.burnout_update(b, s, p)
-    assert new[0] == pytest.approx(0.2 + 0.05 * 0.25 - 0.03 * 0.2 * 0.1)
-    assert new[1] == pytest.approx(0.2 - 0.03 * 0.2 * 0.8)
+    assert new[0] == pytest.approx(0.2 + 0.05 * 0.25 * 0.8)
+    assert new[1] == pytest.approx(0.2 - 0.03 * 0.45 * 0.2)
+    assert new[2] == 0.2  # at the threshold burnout neither builds nor heals
 
 
 def test_burnout_does_not_start_at_or_below_threshold():
     p = BurnoutParams()
     new = emotion.burnout_update(np.zeros(3), np.array([0.0, 0.3, p.threshold]), p)
     np.testing.assert_array_equal(new, 0.0)
+
+
+@SETTINGS
+@given(b=unit_arrays(10), s=unit_arrays(10), theta=unit)
+def test_burnout_heals_only_below_threshold_and_builds_only_above(b, s, theta):
+    p = BurnoutParams(threshold=theta)
+    change = emotion.burnout_update(b, s, p) - b
+    assert np.all(change[s < theta] <= 0.0)
+    assert np.all(change[s > theta] >= 0.0)
+    assert np.all(change[s == theta] == 0.0)
+    # Strictly, wherever the change is large enough not to underflow.
+    heals = (s < theta - 1e-6) & (b > 1e-6)
+    assert np.all(change[heals] < 0.0)
+    builds = (s > theta + 1e-6) & (b < 1.0 - 1e-6)
+    assert np.all(change[builds] > 0.0)
+
+
+def test_full_burnout_heals_even_after_full_stress():
+    # Under the old form -r_b*b*(1-s) nothing healed at s = 1; now calm weeks heal it.
+    p = BurnoutParams()
+    b = np.ones(1)
+    b = emotion.burnout_update(b, np.ones(1), p)
+    assert b[0] == 1.0
+    for _ in range(52):
+        b = emotion.burnout_update(b, np.array([0.1]), p)
+    assert b[0] == pytest.approx((1 - p.heal * (p.threshold - 0.1)) ** 52)
+    assert b[0] < 0.5
 
 
 @SETTINGS

@@ -40,6 +40,8 @@ positive = st.floats(0.1, 1000.0)
         (ProductParams, "users_per_tranche", 0.0, ("users_per_tranche",), "greater than 0"),
         (ProductParams, "demand_per_person", 0.0, ("demand_per_person",), "greater than 0"),
         (ProductParams, "demand_ceiling", 0.5, ("demand_ceiling",), "greater than or equal to 1"),
+        (ProductParams, "churn_weekly", -0.01, ("churn_weekly",), "greater than or equal to 0"),
+        (ProductParams, "churn_weekly", 0.6, ("churn_weekly",), "less than or equal to 0.5"),
         (
             ProductParams,
             "max_utilisation",
@@ -207,19 +209,141 @@ def test_product_value_is_zero_without_capacity_or_demand():
 
 
 @SETTINGS
-@given(d=st.floats(0.0, 100.0), c=hnp.arrays(float, 20, elements=st.floats(0.0, 200.0)))
-def test_product_value_does_not_fall_with_capacity(d, c):
+@given(
+    d=st.floats(0.0, 100.0),
+    c=hnp.arrays(float, 20, elements=st.floats(0.0, 200.0)),
+    gamma=st.one_of(st.just(1.0), st.floats(0.01, 1.0)),
+)
+def test_product_value_does_not_fall_with_capacity(d, c, gamma):
     c = np.sort(c)
-    value = prod.product_value(np.full(20, d), c, ProductParams())
-    assert np.all(np.diff(value) >= -1e-12)
+    value = prod.product_value(np.full(20, d), c, ProductParams(served_value_exponent=gamma))
+    assert np.all(np.diff(value) >= -1e-12 * max(1.0, float(value.max(initial=0.0))))
     assert np.all(value >= 0)
 
 
-def test_demand_growth_is_logistic_and_never_falls():
-    p = ProductParams(demand_growth_weekly=0.1, demand_ceiling=10.0)
+def test_linear_served_value_is_price_times_served_times_quality():
+    p = ProductParams(served_value_exponent=1.0, price_per_user=3.0, latency_tolerance=5.0)
+    demand = np.array([5.0, 5.0, 5.0, 5.0])
+    capacity = np.array([1.0, 2.5, 5.0, 40.0])
+    value = prod.product_value(demand, capacity, p)
+    T = prod.latency(demand, capacity, p)
+    served = np.array([1.0, 2.5, 5.0, 5.0])
+    np.testing.assert_allclose(value, 3.0 * served * np.exp(-T / 5.0), rtol=1e-12)
+    # Below demand the load sits at the cap, so value is proportional to capacity.
+    assert value[1] == pytest.approx(2.5 * value[0])
+
+
+@pytest.mark.parametrize("gamma", [0.2, 0.5, 0.9])
+def test_served_value_exponent_closed_form(gamma):
+    p = ProductParams(served_value_exponent=gamma, price_per_user=7.0)
+    demand = np.array([8.0, 8.0, 8.0])
+    capacity = np.array([2.0, 8.0, 30.0])
+    value = prod.product_value(demand, capacity, p)
+    quality = np.exp(-prod.latency(demand, capacity, p) / p.latency_tolerance)
+    share = np.array([0.25, 1.0, 1.0])
+    np.testing.assert_allclose(value, 7.0 * 8.0 * share**gamma * quality, rtol=1e-12)
+
+
+@SETTINGS
+@given(d=st.floats(0.5, 100.0), gamma=st.floats(0.01, 0.99))
+def test_first_users_served_are_worth_more_when_gamma_is_below_one(d, gamma):
+    # Half capacity and capacity = demand both run at the admission-control cap, so
+    # latency is the same and only the users served differ.
+    p = ProductParams(served_value_exponent=gamma)
+    half, full = prod.product_value(np.full(2, d), np.array([d / 2, d]), p)
+    assert half > 0.5 * full
+    assert half == pytest.approx(0.5**gamma * full, rel=1e-9)
+    linear = ProductParams(served_value_exponent=1.0)
+    half1, full1 = prod.product_value(np.full(2, d), np.array([d / 2, d]), linear)
+    assert half1 == pytest.approx(0.5 * full1, rel=1e-12)
+
+
+def test_service_quality_closed_form():
+    p = ProductParams(service_time=1.0, latency_exponent=0.5, latency_tolerance=4.0)
+    demand = np.array([0.0, 5.0, 10.0, 1.0])
+    capacity = np.array([10.0, 10.0, 10.0, 0.0])
+    q = prod.service_quality(demand, capacity, p)
+    T = prod.latency(demand, capacity, p)
+    np.testing.assert_allclose(q[:3], np.exp(-(T[:3] - 1.0) / 4.0))
+    assert q[0] == 1.0  # an idle service is as good as it gets
+    assert 0.0 < q[2] < q[1] < 1.0  # worse as the load rises
+    assert q[3] == 0.0  # no capacity, no service
+
+
+def test_demand_growth_with_perfect_service_is_logistic_and_never_falls():
+    p = ProductParams(demand_growth_weekly=0.1, demand_ceiling=10.0, churn_weekly=0.02)
     base = np.full(4, 1.0)
-    new = prod.demand_growth(np.array([1.0, 5.0, 10.0, 15.0]), base, p)
+    demand = np.array([1.0, 5.0, 10.0, 15.0])
+    # Capacity so large that latency is the zero-load latency: quality exactly 1.
+    new = prod.demand_growth(demand, base, np.full(4, 1e12), p)
     np.testing.assert_allclose(new, [1.0 + 0.1 * 0.9, 5.0 + 0.5 * 0.5, 10.0, 15.0])
+
+
+def test_demand_growth_closed_form_with_quality():
+    p = ProductParams(demand_growth_weekly=0.1, demand_ceiling=10.0, churn_weekly=0.05)
+    demand, capacity = np.array([4.0]), np.array([5.0])
+    q = prod.service_quality(demand, capacity, p)[0]
+    assert 0.0 < q < 1.0
+    new = prod.demand_growth(demand, np.ones(1), capacity, p)[0]
+    assert new == pytest.approx(4.0 + 0.1 * 4.0 * (1 - 0.4) * q - 0.05 * (1 - q) * 4.0)
+
+
+def test_demand_shrinks_under_bad_service_and_grows_under_good_service():
+    # Impatient users (tau = 4): at the admission-control cap (utilisation 0.9, latency
+    # about 5 S) churn outweighs growth. Whether it does depends on tau, so it is stated.
+    p = ProductParams(
+        demand_growth_weekly=0.02,
+        churn_weekly=0.02,
+        demand_ceiling=10.0,
+        service_time=1.0,
+        latency_exponent=0.7,
+        latency_tolerance=4.0,
+        max_utilisation=0.9,
+    )
+    base = np.ones(3)
+    demand = np.full(3, 2.0)
+    # No capacity, overloaded (admission control caps utilisation), plenty of spare.
+    capacity = np.array([0.0, 1.0, 20.0])
+    new = prod.demand_growth(demand, base, capacity, p)
+    assert new[0] == pytest.approx(2.0 * (1 - p.churn_weekly))  # only churn, no growth
+    assert new[1] < 2.0
+    assert new[2] > 2.0
+
+
+@SETTINGS
+@given(
+    demand=st.floats(0.1, 100.0),
+    capacity=st.floats(0.0, 1000.0),
+    churn=st.floats(0.0, 0.5),
+)
+def test_demand_stays_non_negative_and_below_its_logistic_step(demand, capacity, churn):
+    p = ProductParams(churn_weekly=churn)
+    base = np.array([demand / 2])
+    new = prod.demand_growth(np.array([demand]), base, np.array([capacity]), p)[0]
+    perfect = prod.demand_growth(np.array([demand]), base, np.array([1e15]), p)[0]
+    assert 0.0 <= new <= perfect + 1e-12
+
+
+def test_lost_users_return_only_through_growth():
+    p = ProductParams(demand_growth_weekly=0.02, churn_weekly=0.02, demand_ceiling=10.0)
+    base = np.ones(1)
+    demand = np.array([5.0])
+    # Ten weeks without capacity: demand only falls.
+    for _ in range(10):
+        demand = prod.demand_growth(demand, base, np.zeros(1), p)
+    lost = 5.0 - demand[0]
+    assert demand[0] == pytest.approx(5.0 * 0.98**10)
+    # Service comes back perfectly: one week regrows only the logistic step, not the loss.
+    plenty = np.full(1, 1e12)
+    after = prod.demand_growth(demand, base, plenty, p)
+    assert after[0] == pytest.approx(demand[0] * (1 + 0.02 * (1 - demand[0] / 10.0)))
+    assert after[0] - demand[0] < 0.2 * lost
+    # It takes many weeks of good service to get back to where demand was.
+    weeks = 0
+    while demand[0] < 5.0:
+        demand = prod.demand_growth(demand, base, plenty, p)
+        weeks += 1
+    assert weeks >= 10
 
 
 def test_tier_opens_only_with_headroom():
@@ -253,6 +377,7 @@ def test_functions_accept_ten_thousand_teams():
     capacity = prod.serving_capacity(G, pp)
     assert prod.latency(demand, capacity, pp).shape == (n,)
     assert prod.product_value(demand, capacity, pp).shape == (n,)
-    assert prod.demand_growth(demand, np.ones(n), pp).shape == (n,)
+    assert prod.service_quality(demand, capacity, pp).shape == (n,)
+    assert prod.demand_growth(demand, np.ones(n), capacity, pp).shape == (n,)
     tiers, new_demand = prod.tiers_unlocked(capacity, demand, rng.integers(0, 4, n), pp)
     assert tiers.shape == new_demand.shape == (n,)

@@ -333,7 +333,15 @@ def test_team_view_exposes_only_what_a_team_may_know():
         "pricing",
         "last_price",
         "params",
+        "need",
     }
+
+
+def test_the_default_report_is_the_true_shortfall_rounded_up():
+    view = TeamView.single([5.0, 3.0, 1.0], 100.0, need=2.2)
+    for cls in STRATEGIES.values():
+        assert cls.report_for([cls()], view, np.random.default_rng(0)).tolist() == [3.0]
+    assert TeamView.single([5.0, 3.0, 0.0], 100.0).need.tolist() == [2.0]
 
 
 @pytest.mark.parametrize("pricing", list(Pricing))
@@ -540,7 +548,7 @@ def test_shaded_reduces_demand_under_uniform_pricing():
     np.testing.assert_allclose(bids, [[9.0, 4.5, 2.25]])
 
 
-@pytest.mark.parametrize("pricing", [Pricing.VCG, Pricing.PROPORTIONAL, Pricing.NONE])
+@pytest.mark.parametrize("pricing", [Pricing.VCG, Pricing.NONE])
 def test_shaded_is_truthful_where_truth_is_safe_or_money_is_not_used(pricing):
     values = np.array([[9.0, 6.0, 3.0]])
     bids = Shaded().bid(make_view(values, pricing=pricing), None)
@@ -552,7 +560,8 @@ SHADED_BIDS = {
     Pricing.DISCRIMINATORY: [6.75, 4.5, 2.25],
     Pricing.UNIFORM: [9.0, 4.5, 2.25],
     Pricing.VCG: [9.0, 6.0, 3.0],
-    Pricing.PROPORTIONAL: [9.0, 6.0, 3.0],
+    # No price forecast yet: a price-taker spends its smallest positive worth per tranche.
+    Pricing.PROPORTIONAL: [3.0, 3.0, 3.0],
     Pricing.NONE: [9.0, 6.0, 3.0],
 }
 
@@ -641,9 +650,7 @@ def test_pacer_smoothing_extremes_and_discriminatory_forecast():
     np.testing.assert_allclose(full, values * 12 / 18)
 
 
-@pytest.mark.parametrize(
-    "pricing", [Pricing.UNIFORM, Pricing.VCG, Pricing.PROPORTIONAL, Pricing.NONE]
-)
+@pytest.mark.parametrize("pricing", [Pricing.UNIFORM, Pricing.VCG, Pricing.NONE])
 def test_pacer_forecasts_price_times_units_unless_winners_pay_their_bids(pricing):
     values = np.array([[10.0, 8.0, 6.0]])
     view = make_view(
@@ -664,6 +671,22 @@ def test_pacer_without_a_price_forecast_paces_on_total_value():
         values, budget=48.0, weeks_left_in_quarter=4, params=BiddingParams(pace_smoothing=0.0)
     )
     np.testing.assert_allclose(BudgetPacer().bid(view, None), values * 12 / 24)
+
+
+@pytest.mark.parametrize("name", sorted(STRATEGIES))
+def test_every_builtin_spends_the_forecast_price_per_worthwhile_tranche_under_proportional_share(
+    name,
+):
+    values = np.array([[10.0, 8.0, 6.0, 0.0]])
+    view = make_view(
+        values, budget=200.0, last_price=7.0, weeks_left_in_quarter=10, pricing=Pricing.PROPORTIONAL
+    )
+    bids = STRATEGIES[name]().bid(view, np.random.default_rng(0))
+    # Money, not values: the same forecast price on each bid tranche, nothing on the worthless one.
+    positive = bids[bids > 0.0]
+    assert positive.size >= 1
+    np.testing.assert_allclose(positive, 7.0)
+    assert bids[0, 3] == 0.0
 
 
 def test_truthful_bids_values_within_budget():

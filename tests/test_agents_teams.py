@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from agents.reallocation import LabView, ReallocationGroup, ReallocationParams
+from agents.reallocation import (
+    LabView,
+    ReallocationGroup,
+    ReallocationParams,
+    choose_reclaims,
+    fast_trackable,
+    reclaimable,
+)
 from agents.strategies import BiddingStrategy, Truthful
 from agents.table import KIND_NAMES, PRODUCT, RESEARCH
 from agents.teams import ProductTeam, ResearchTeam, TeamAgent, team_class
@@ -150,18 +157,26 @@ def _read_only(*arrays: np.ndarray) -> list[np.ndarray]:
     return out
 
 
-def small_lab(free_pool: float = 7.0) -> LabView:
+def small_lab(free_pool: float = 7.0, **changes) -> LabView:
     """Team 0 winds down on a surplus, team 1 runs a new project short of compute,
-    team 2 is a product team far above its need, team 3 is exactly at its need."""
-    gpus, need, research, active, age, winding = _read_only(
-        [10.0, 0.0, 30.0, 4.0],
-        [2.0, 5.0, 4.0, 4.0],
-        [True, True, False, True],
-        [True, True, False, True],
-        [9, 1, 0, 6],
-        [True, False, False, False],
-    )
-    return LabView(gpus, need, research, active, age, winding, free_pool)
+    team 2 is a product team far above its need, team 3 is exactly at its need, team 4
+    is an idle research team with the largest surplus, team 5 a product team one week
+    after a launch and short of compute, team 6 winds down on a surplus but was
+    fast-tracked this week."""
+    columns = {
+        "gpus": [10.0, 0.0, 30.0, 4.0, 20.0, 2.0, 9.0],
+        "need": [2.0, 5.0, 4.0, 4.0, 1.0, 6.0, 1.0],
+        "research": [True, True, False, True, True, False, True],
+        "active": [True, True, False, True, False, False, True],
+        "project_age": [9, 1, 0, 6, 0, 0, 9],
+        "winding_down": [True, False, False, False, True, False, True],
+        "launch_age": [-1, -1, 1, -1, -1, 1, -1],
+        "reclaimed": [0.0] * 7,
+        "fast_tracked": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0],
+    }
+    columns.update(changes)
+    arrays = dict(zip(columns, _read_only(*columns.values()), strict=True))
+    return LabView(**arrays, free_pool=free_pool)
 
 
 def test_reallocation_group_reads_its_params():
@@ -172,51 +187,155 @@ def test_reallocation_group_reads_its_params():
     assert not off.enabled and off.stress == 0.0
 
 
-def test_reallocation_announces_largest_surplus_first_and_reclaims_after_notice():
+def test_reclaimable_are_winding_down_then_idle_research_teams_not_fast_tracked():
+    may, first = reclaimable(small_lab())
+    np.testing.assert_array_equal(may.nonzero()[0], [0, 4])
+    np.testing.assert_array_equal(first.nonzero()[0], [0])
+
+
+def test_reallocation_announces_winding_down_before_idle_and_reclaims_after_notice():
     m = classroom()
     group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, tranches_per_move=3.0))
     teams, amounts = group.announce(5, small_lab())
-    # Team 2 is far above its need (26 spare), team 0 winds down (8 spare); 3 per move.
-    np.testing.assert_array_equal(teams, [2, 0])
+    # Team 0 winds down (8 spare) and comes before idle team 4 (19 spare); product team 2
+    # (26 spare) and fast-tracked team 6 are never reclaimed from; 3 tranches per move.
+    np.testing.assert_array_equal(teams, [0, 4])
     np.testing.assert_array_equal(amounts, [3.0, 3.0])
-    due_now = group.reclaims_due(5)
-    assert due_now[0].size == 0
+    assert group.reclaims_due(5, small_lab())[0].size == 0
     # Teams under notice are not announced twice.
     again, _ = group.announce(5, small_lab())
     assert again.size == 0
-    due_teams, due_amounts = group.reclaims_due(6)
-    np.testing.assert_array_equal(due_teams, [2, 0])
+    due_teams, due_amounts = group.reclaims_due(6, small_lab())
+    np.testing.assert_array_equal(due_teams, [0, 4])
     np.testing.assert_array_equal(due_amounts, [3.0, 3.0])
-    assert group.reclaims_due(7)[0].size == 0
+    assert group.reclaims_due(7, small_lab())[0].size == 0
 
 
-def test_reallocation_fast_tracks_new_projects_with_reclaimed_and_pool_share():
+def test_one_move_goes_to_the_winding_down_project_even_if_an_idle_team_has_more():
+    m = classroom()
+    group = ReallocationGroup(m, ReallocationParams(moves_per_week=1, tranches_per_move=3.0))
+    teams, _ = group.announce(5, small_lab())
+    np.testing.assert_array_equal(teams, [0])
+    assert group.backlog == 1
+
+
+def test_choose_reclaims_serves_first_then_largest_surplus():
+    gpus = np.array([5.0, 9.0, 7.0, 12.0])
+    need = np.ones(4)
+    every = np.ones(4, dtype=bool)
+    kw = {"moves": 4, "per_move": 10.0, "surplus_threshold": 1.15}
+    teams, amounts = choose_reclaims(gpus, need, every, **kw)
+    np.testing.assert_array_equal(teams, [3, 1, 2, 0])
+    np.testing.assert_array_equal(amounts, [10.0, 8.0, 6.0, 4.0])
+    first = np.array([True, False, True, False])
+    teams, _ = choose_reclaims(gpus, need, every, first=first, **kw)
+    np.testing.assert_array_equal(teams, [2, 0, 3, 1])
+
+
+def test_a_due_reclaim_is_re_checked_against_holdings_and_phase_when_it_executes():
+    m = classroom()
+    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, tranches_per_move=3.0))
+    group.announce(5, small_lab())
+    # By the due week team 0's leases ran down to 4 (needs 2: 2 spare): it gives 2, not 3.
+    teams, amounts = group.reclaims_due(6, small_lab(gpus=[4.0, 0.0, 30.0, 4.0, 20.0, 2.0, 9.0]))
+    np.testing.assert_array_equal(teams, [0, 4])
+    np.testing.assert_array_equal(amounts, [2.0, 3.0])
+    assert group.withdrawn.size == 0
+
+    # Idle team 4 started a new project before its notice ran out: the notice is dropped.
+    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, tranches_per_move=3.0))
+    group.announce(5, small_lab())
+    later = small_lab(
+        winding_down=[True, False, False, False, False, False, True],
+        active=[True, True, False, True, True, False, True],
+    )
+    teams, amounts = group.reclaims_due(6, later)
+    np.testing.assert_array_equal(teams, [0])
+    np.testing.assert_array_equal(amounts, [3.0])
+    np.testing.assert_array_equal(group.withdrawn, [4])
+
+
+def test_a_due_reclaim_that_would_take_nothing_is_dropped():
+    m = classroom()
+    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, tranches_per_move=3.0))
+    group.announce(5, small_lab())
+    # Team 0 now holds 2.5 for a need of 2 (no whole tranche spare); team 4 was
+    # fast-tracked this week.
+    view = small_lab(
+        gpus=[2.5, 0.0, 30.0, 4.0, 20.0, 2.0, 9.0],
+        fast_tracked=[0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 2.0],
+    )
+    teams, amounts = group.reclaims_due(6, view)
+    assert teams.size == 0 and amounts.size == 0
+    np.testing.assert_array_equal(group.withdrawn, [0, 4])
+    assert group.pending_team.size == 0
+
+
+def test_reallocation_fast_tracks_new_projects_and_launches_with_reclaimed_and_pool_share():
     m = classroom()
     group = ReallocationGroup(m, ReallocationParams(pool_share=0.25, fast_track_weeks=4))
-    # Available: 3 reclaimed + 0.25 x (7 - 3) of the pool = 4, all for team 1 (short 5).
+    # Available: 3 reclaimed + 0.25 x (7 - 3) of the pool = 4, shared by new project 1
+    # (short 5) and launched product team 5 (short 4).
     teams, units = group.fast_track(small_lab(free_pool=7.0), 3.0)
-    np.testing.assert_array_equal(teams, [1])
-    np.testing.assert_array_equal(units, [4.0])
+    np.testing.assert_array_equal(teams, [1, 5])
+    np.testing.assert_array_equal(units, [2.0, 2.0])
     assert group.moved_this_week == 4.0
     nothing, _ = group.fast_track(small_lab(free_pool=0.0), 0.0)
     assert nothing.size == 0 and group.moved_this_week == 0.0
 
 
+def test_fast_track_skips_old_launches_and_teams_reclaimed_from_this_week():
+    view = small_lab(launch_age=[-1, -1, 4, -1, -1, 4, -1])
+    np.testing.assert_array_equal(fast_trackable(view, 4).nonzero()[0], [1])
+    np.testing.assert_array_equal(fast_trackable(view, 5).nonzero()[0], [1, 2, 5])
+    view = small_lab(reclaimed=[0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(fast_trackable(view, 4).nonzero()[0], [2, 5])
+
+
 def _model_lab(m: ComputeGame) -> LabView:
     from game.world.phases.lifecycle import winding_down
+    from game.world.phases.reallocation import launch_age
 
     t = m.teams
-    gpus, need, research, active, age, winding = _read_only(
-        t.gpus, t.need, t.is_research, t.project_active, t.project_age, winding_down(t)
+    launched = launch_age(t, m.week, m.scenario.product.demand_spikes)
+    gpus, need, research, active, age, winding, launched, reclaimed, fast = _read_only(
+        t.gpus,
+        t.need,
+        t.is_research,
+        t.project_active,
+        t.project_age,
+        winding_down(t),
+        launched,
+        t.reclaimed,
+        t.fast_tracked,
     )
-    return LabView(gpus, need, research, active, age, winding, max(0.0, m.fleet - gpus.sum()))
+    return LabView(
+        gpus=gpus,
+        need=need,
+        research=research,
+        active=active,
+        project_age=age,
+        winding_down=winding,
+        launch_age=launched,
+        reclaimed=reclaimed,
+        fast_tracked=fast,
+        free_pool=max(0.0, m.fleet - gpus.sum()),
+    )
 
 
 def _decide(group: ReallocationGroup, view: LabView, week: int) -> list:
     fast = group.fast_track(view, 2.0)
     announced = group.announce(week, view)
-    due = group.reclaims_due(week + group.notice_weeks)
-    return [*fast, *announced, *due, group.backlog, group.stress, group.moved_this_week]
+    due = group.reclaims_due(week + group.notice_weeks, view)
+    return [
+        *fast,
+        *announced,
+        *due,
+        group.withdrawn,
+        group.backlog,
+        group.stress,
+        group.moved_this_week,
+    ]
 
 
 @pytest.mark.parametrize("lab", ["small", "model"])

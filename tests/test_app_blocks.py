@@ -20,7 +20,7 @@ import pytest
 import market
 from game import ComputeGame, Scenario, ScenarioError, keys, load_scenario
 from game.run_metrics import RUN_METRICS
-from ui import charts, downloads, network_view, rules_schema, state, team_charts
+from ui import charts, downloads, network_view, rules_schema, state, team_charts, team_detail
 from ui.labels import mechanism_label
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,6 +45,23 @@ def test_kpis_show_idle_as_gpus_and_deltas_against_the_previous_week():
     assert kpis[efficiency.label].delta_color == "normal"
     assert kpis[efficiency.label].value == efficiency.format(weeks["efficiency"].iloc[-1])
     assert kpis[efficiency.label].help == efficiency.description
+    value = RUN_METRICS["output_value"]  # a run total, shown week by week
+    assert kpis[value.label].value == value.format(weeks["output_value"].iloc[-1])
+    assert kpis[value.label].help.startswith(value.description)
+    assert "this week's value" in kpis[value.label].help
+
+
+def test_a_change_that_rounds_to_nothing_shows_as_a_gray_zero():
+    weeks = pd.DataFrame({"week": [0, 1], "jain": [0.5, 0.5001], "idle": [2.0, 1.0]})
+    kpis = {k.label: k for k in state.compute_kpis(weeks, gpus_per_tranche=1000)}
+    assert kpis[RUN_METRICS["jain"].label].delta == "0"  # Streamlit: no arrow, gray
+    assert kpis["Idle GPUs"].delta == "-1,000"
+
+
+def test_the_kpi_row_shows_output_value_beside_efficiency():
+    assert len(state.KPI_METRICS) == 6
+    assert {"output_value", "efficiency"} <= set(state.KPI_METRICS)
+    assert set(state.KPI_METRICS) <= set(RUN_METRICS)
 
 
 def test_csv_bytes_round_trip_the_frame():
@@ -89,6 +106,8 @@ def test_heat_map_keeps_the_most_stressed_teams_of_a_large_lab():
         lambda w, t: charts.stress_heatmap(t),
         lambda w, t: charts.output_by_division(w),
         lambda w, t: charts.fairness_efficiency(w),
+        lambda w, t: charts.unfairness(w),
+        lambda w, t: charts.finish_time(w),
         lambda w, t: team_charts.team_tranches(t, "Orion"),
         lambda w, t: team_charts.team_credits(t, "Orion"),
         lambda w, t: team_charts.team_stress(t, "Orion"),
@@ -102,11 +121,51 @@ def test_every_chart_builds_a_valid_vega_lite_spec(build):
     json.dumps(spec)
 
 
+def test_output_by_division_is_in_credits_and_adds_up_to_output_value():
+    model = load_and_run("lab-2025", 4)
+    weeks = model.weeks_frame()
+    data = charts.output_by_division(weeks).data.pivot(
+        index="week", columns="division", values="credits"
+    )
+    np.testing.assert_allclose(data["research"] + data["product"], data["lab"])
+    np.testing.assert_allclose(data["lab"], weeks["output_value"])
+    research = weeks["research_output"] * model.scenario.valuation.credits_per_output
+    np.testing.assert_allclose(data["research"], research, rtol=1e-9, atol=1e-6)
+
+
+def test_team_charts_leave_out_the_reallocation_group_which_holds_nothing():
+    teams = load_and_run("lab-2025", 6).teams_frame()
+    group = teams[teams["kind"] == "reallocation"]
+    assert len(group) and (group[["gpus", "output", "stress"]] == 0).all().all()
+    assert "reallocation" not in set(charts.stress_heatmap(teams).data["kind"])
+    assert "reallocation" not in set(charts.gpus_by_team(teams).data["kind"])
+
+
+def test_the_team_tranche_chart_shows_what_the_reallocation_group_moved():
+    teams = load_and_run("lab-2025", 12).teams_frame()
+    rows = teams[teams["kind"] == "research"]
+    touched = rows.loc[(rows["moved"] > 0) | (rows["reclaimed"] > 0), "team"].iloc[0]
+    series = set(team_charts.team_tranches(teams, touched).data["series"])
+    assert {"held", "needed", "won this week"} <= series
+    assert series & set(team_charts.REALLOCATION_LABELS.values())
+    untouched = teams.groupby("team")[["moved", "reclaimed"]].sum().sum(axis=1)
+    calm = untouched[untouched == 0].index[0]
+    assert set(team_charts.team_tranches(teams, calm).data["series"]) == set(
+        team_charts.TRANCHE_LABELS.values()
+    )
+    table = team_detail.reallocations_for(teams, touched)
+    assert list(table.columns) == ["week", *team_charts.REALLOCATION_LABELS.values()]
+    assert table["week"].is_monotonic_decreasing and len(table) > 0
+    assert team_detail.reallocations_for(teams, calm).empty
+
+
 def test_metric_names_on_charts_are_the_registered_labels():
     weeks = load_and_run("classroom", 2).weeks_frame()
     legend = set(charts.fairness_efficiency(weeks).data["measure"])
     assert legend == {RUN_METRICS[n].label for n in ("efficiency", "jain", "utilisation")}
     assert RUN_METRICS["price"].label in charts.clearing_price(weeks).title
+    legend = set(charts.unfairness(weeks).data["measure"])
+    assert legend == {RUN_METRICS[n].label for n in ("envy", "rho_share")}
 
 
 def test_bids_chart_marks_the_units_won_and_draws_the_price():
@@ -120,8 +179,11 @@ def test_bids_chart_marks_the_units_won_and_draws_the_price():
 
 def test_stress_driver_table_signs_each_driver():
     frame = team_charts.drivers_frame({"deficit": 0.1, "recovery": -0.05})
-    assert list(frame["driver"]) == ["compute deficit", "recovery"]
+    assert list(frame["driver"]) == ["compute deficit", "recovery (towards baseline)"]
     assert list(frame["direction"]) == ["raises stress", "lowers stress"]
+    # Below the baseline s0, recovery pulls stress up: the bar says so.
+    below = team_charts.drivers_frame({"recovery": 0.01})
+    assert list(below["direction"]) == ["raises stress"]
     assert isinstance(team_charts.stress_drivers({"deficit": 0.1}, "Orion"), alt.Chart)
 
 
@@ -236,6 +298,30 @@ def test_governance_shares_say_which_mode_uses_them():
     assert "Split by division" in rules_schema.help_text("governance.research_pool_share")
     assert "Leadership committee" in rules_schema.help_text("governance.research_weight")
     assert "Used only" not in rules_schema.help_text("governance.research_credit_share")
+    peak = rules_schema.help_text("emotion.performance.research_peak")
+    assert "Used only when Performance curve is “Inverted U (Yerkes–Dodson)”" in peak
+    assert "Used only" not in rules_schema.help_text("emotion.performance.m_min")
+
+
+def test_the_editor_offers_the_new_keys_with_their_scenario_help():
+    for key in (
+        "market.fill_unsold",
+        "valuation.credits_per_output",
+        "product.served_value_exponent",
+        "emotion.stress.baseline",
+        "product.churn_weekly",
+    ):
+        assert key in rules_schema.FIELDS, key
+        assert rules_schema.help_text(key).startswith(keys.describe(Scenario, key).description)
+    assert rules_schema.FIELDS["market.fill_unsold"].kind == "toggle"
+    spot = rules_schema.help_text("market.fill_unsold")
+    assert "Used only by rules with money" in spot
+    for mech in market.MECHANISMS.values():
+        assert (mech.label in spot) == mech.uses_money, mech.label
+    # An open lower bound (> 0) gets the field's floor, so the slider cannot reach 0.
+    assert rules_schema.bounds("product.served_value_exponent") == (0.05, 1)
+    # Every field is a live scenario key (none refers to a deleted one).
+    assert set(rules_schema.FIELDS) <= set(keys.all_keys(Scenario))
 
 
 def test_the_mechanism_caption_appears_only_when_governance_overrides_the_rule():

@@ -189,6 +189,38 @@ def test_applying_changed_rules_starts_a_new_game_with_them(at):
     assert at.session_state["scenario_source"] == "edited"
 
 
+def test_the_spot_pool_toggle_applies(at):
+    assert at.session_state["scenario"].market.fill_unsold is True
+    toggle = at.toggle(key="rules.market.fill_unsold")
+    assert toggle.value is True and "Used only by rules with money" in toggle.help
+    toggle.set_value(False)
+    apply_rules(at)
+    assert not at.exception and not errors(at)
+    assert at.session_state["scenario"].market.fill_unsold is False
+    assert model_of(at).scenario.market.fill_unsold is False
+    assert model_of(at).week == 0
+    at.toggle(key="rules.market.fill_unsold").set_value(True)
+    apply_rules(at)
+    assert at.session_state["scenario"].market.fill_unsold is True
+
+
+def test_the_new_value_and_stress_keys_apply(at):
+    open_sections(at, "Values and demand", "Stress", "Productivity")
+    at.number_input(key="rules.valuation.credits_per_output").set_value(120.0)
+    at.slider(key="rules.product.served_value_exponent").set_value(0.75)
+    at.slider(key="rules.product.churn_weekly").set_value(0.05)
+    at.slider(key="rules.emotion.stress.baseline").set_value(0.2)
+    at.selectbox(key="rules.emotion.performance.form").select("inverted_u")
+    apply_rules(at)
+    assert not at.exception and not errors(at)
+    sc = at.session_state["scenario"]
+    assert sc.valuation.credits_per_output == 120.0
+    assert sc.product.served_value_exponent == 0.75
+    assert sc.product.churn_weekly == 0.05
+    assert sc.emotion.stress.baseline == 0.2
+    assert sc.emotion.performance.form == "inverted_u"
+
+
 def test_committee_governance_says_it_overrides_the_allocation_rule(at):
     market_section = sidebar_expander(at, "Market")
     assert not any("overrides this rule" in c.value for c in market_section.caption)
@@ -344,7 +376,7 @@ def test_a_bad_upload_shows_an_error_and_loses_nothing(at, content, needle):
 
 def test_every_tab_renders_after_a_run(at):
     at.button(key="run").click().run()
-    expected_charts = {"Market": 2, "Pressure": 1, "Output & fairness": 2}
+    expected_charts = {"Market": 2, "Pressure": 1, "Output & fairness": 4}
     for label in ["Market", "Pressure", "Output & fairness", "Network & teams", "Events"]:
         show_tab(at, label)
         assert not at.exception, label
@@ -382,6 +414,25 @@ def test_network_tab_shows_the_selected_team_and_why_it_got_what_it_got(at):
     assert table["actual rule"].sum() == 1
     at.number_input(key="why_week").set_value(1).run()
     assert any(i.value.startswith("Week 1: Chat") for i in at.info)
+    assert any(
+        c.value.startswith("Recovery pulls stress back towards the baseline") for c in at.caption
+    )
+
+
+def test_the_team_detail_shows_what_the_reallocation_group_did(at):
+    at.button(key="run").click().run()
+    teams = model_of(at).teams_frame()
+    rows = teams[teams["kind"] == "research"]
+    team = rows.loc[rows["reclaimed"] > 0, "team"].iloc[0]
+    show_tab(at, "Network & teams")
+    at.selectbox(key="team_pick").select(team).run()
+    assert not at.exception
+    mine = rows[rows["team"] == team]
+    heading = next(m.value for m in at.markdown if m.value.startswith("**Reallocation group**"))
+    assert f"{mine['moved'].sum():,.0f} tranches fast-tracked" in heading
+    assert f"{mine['reclaimed'].sum():,.0f} reclaimed" in heading
+    table = next(d.value for d in at.dataframe if "reclaimed from it" in d.value.columns)
+    assert table["reclaimed from it"].sum() == pytest.approx(mine["reclaimed"].sum())
 
 
 def test_event_feed_lists_events_latest_first_and_filters_by_kind(at):

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import market
 from game import list_presets
+from game.run_metrics import RUN_METRICS, RunMetric, register_metric, unregister_metric
 
 LEARN = "ui/pages/learn.py"
 
@@ -69,6 +70,7 @@ def test_behaviour_models_have_formulas_and_sources(at):
     assert not at.exception
     page = text_of(at)
     for model in (
+        "Values from production",
         "Stress",
         "Yerkes–Dodson",
         "Burnout",
@@ -76,26 +78,82 @@ def test_behaviour_models_have_formulas_and_sources(at):
         "SISa",
         "Cobb–Douglas",
         "latency",
+        "Product demand responds to service",
         "Faratin",
     ):
         assert model in page, model
-    assert len(at.latex) >= 12
-    assert page.count("Source:") >= 8
+    assert len(at.latex) >= 16
+    assert page.count("Source:") >= 10
+
+
+def test_behaviour_formulas_match_the_dynamics_in_code(at):
+    tab(at, "Behaviour models")
+    page, formulas = text_of(at), " ".join(latex_of(at))
+    # Stress: demands scaled by (1 - s), recovery towards the baseline s0 (MODEL-REFERENCE §11).
+    assert r"(1 - s) - k_r\,(s - s_0)" in formulas
+    assert "baseline" in page and "*raises*" in page
+    # Burnout builds above the threshold and heals below it.
+    assert r"\max(0, \theta - s)\, b" in formulas
+    # Performance: monotone by default, with why.
+    assert r"m(s) = m_{\min} + (1 - m_{\min})\,(1 - s)\quad\text{(default)}" in formulas
+    assert "Teigen (1994)" in page and "Corbett (2015)" in page
+    # Product demand responds to service; hiring follows compute satisfaction.
+    assert r"- c\,(1 - q)\,D" in formulas
+    assert "hiring rate" in formulas
+    # Values: the exchange rate and ironing.
+    assert r"\lambda\,\min" in formulas and "ironed" in page
+    for gone in ("research_value", "curvature", "extra_value_share"):
+        assert gone not in page
+
+
+def test_welfare_metrics_list_every_registered_run_metric(at):
+    tab(at, "Welfare metrics")
+    assert not at.exception
+    page = text_of(at)
+    for metric in RUN_METRICS.values():
+        row = f"| {metric.label} | {metric.name} | {metric.unit} |"
+        assert row in page, metric.name
+    for title in ("Allocative efficiency", "Nash welfare", "Envy", "Themis", "NSDI 2020"):
+        assert title in page, title
+    assert f"same {len(RUN_METRICS)} metrics" in page
+
+
+def test_a_metric_a_plugin_registers_is_listed_on_learn():
+    metric = RunMetric(
+        "test_metric", "Test metric (plugin)", "deals", "total", "loans", "higher",
+        (0.0, None), "A metric only tests register.",
+    )  # fmt: skip
+    register_metric(metric)
+    try:
+        app = open_app(LEARN, timeout=30)
+        tab(app, "Welfare metrics")
+        assert not app.exception
+        assert "| Test metric (plugin) | test_metric | loans | higher |" in text_of(app)
+    finally:
+        unregister_metric("test_metric")
 
 
 def test_walkthrough_uses_existing_presets_and_takes_twenty_minutes(at):
     tab(at, "Classroom walk-through")
     headers = [m.value for m in at.markdown if m.value.startswith("#### ")]
-    assert headers[0].startswith("#### 0–4 min") and headers[-1].startswith("#### 19–20 min")
+    assert headers[0].startswith("#### 0–3 min") and headers[-1].startswith("#### 19–20 min")
     labels = [b.label for b in at.button]
     loaded = {label.split()[1].rstrip(",") for label in labels if label.startswith("Load ")}
     assert loaded == {"classroom", "scarcity", "stargate", "launch-crunch", "lab-2025"}
     assert loaded <= set(list_presets())
     switch = next(m.value for m in at.markdown if "open **Compare**" in m.value)
-    for measure in ("efficiency", "fairness", "stress", "output"):
-        assert measure in switch
+    for name in ("efficiency", "output_value", "jain", "envy", "mean_stress"):
+        assert RUN_METRICS[name].label.lower() in switch.lower(), name
     assert "which rule would you choose" in switch
-    assert "wins" not in switch and "usually" not in switch  # the room decides, not the page
+    for verdict in ("wins", "usually", "best", "better"):  # the room decides, not the page
+        assert verdict not in switch, verdict
+    idle = next(m.value for m in at.markdown if "note *Idle GPUs*" in m.value)
+    for rule in ("equal_share", "max_min_fair"):
+        assert f"**{market.MECHANISMS[rule].label}**" in idle
+    assert "**stargate**" in idle
+    build_out = next(m.value for m in at.markdown if "Load **scarcity**" in m.value)
+    for read in ("Output value", "Mean stress", "price", "prices fall after the go-live"):
+        assert read in build_out, read
 
 
 def test_a_walkthrough_button_loads_its_preset_and_opens_explore(at):

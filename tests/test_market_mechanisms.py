@@ -389,3 +389,19 @@ def test_increase_across_rows_is_not_an_error():
 def test_bad_arguments_are_rejected_with_a_precise_message(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         market.clear("committee", BOOK, **kwargs)
+
+
+def test_reported_demand_replaces_the_count_of_bids_for_rules_without_money():
+    wants_more = [[5.0, 4.0, 3.0], [6.0, 5.0, 1.0], [2.0, 1.0, 1.0]]
+    by_bids = market.clear("max_min_fair", wants_more, 6)
+    by_need = market.clear("max_min_fair", wants_more, 6, demand=[1, 1, 2])
+    assert by_bids.allocation.tolist() == [2, 2, 2]
+    assert by_need.allocation.tolist() == [1, 1, 2]
+    money = market.clear("uniform_price", wants_more, 6, demand=[1, 1, 2])
+    assert money == market.clear("uniform_price", wants_more, 6)  # auctions read bids
+
+
+@pytest.mark.parametrize("demand", [[1, -1, 2], [1, 0.5, 2], [1, float("nan"), 2], [1, 2]])
+def test_bad_reported_demand_is_refused_naming_the_entry(demand):
+    with pytest.raises(ValueError, match="demand"):
+        market.clear("equal_share", BOOK, 3, demand=demand)

@@ -69,7 +69,13 @@ def team_palette(kinds: dict[str, str]) -> tuple[list[str], list[str]]:
 
 
 def _teams_only(teams: pd.DataFrame) -> pd.DataFrame:
-    """Team rows without the reallocation group (whose ``gpus`` are tranches it moved)."""
+    """Team rows without the reallocation group.
+
+    The group holds no GPUs, produces nothing and has no stress of its own (its row's
+    ``gpus``, ``output`` and ``stress`` are 0); what it did is in its ``moved`` and
+    ``reclaimed`` columns, and in the same columns of the teams it moved tranches to or
+    reclaimed them from.
+    """
     return teams[teams["kind"] != "reallocation"]
 
 
@@ -141,10 +147,11 @@ def stress_heatmap(teams: pd.DataFrame, *, max_teams: int = 40) -> alt.Chart:
     """Team × week heat map of stress (0 calm … 1 maximal), research teams first.
 
     Args:
-        teams: The model's teams frame (the reallocation group is shown last).
+        teams: The model's teams frame (the reallocation group, which has no stress of
+            its own, is left out).
         max_teams: Most teams shown; with more, the most stressed on average are kept.
     """
-    df = teams[["week", "team", "kind", "stress", "burnout", "gpus", "demand"]]
+    df = _teams_only(teams)[["week", "team", "kind", "stress", "burnout", "gpus", "demand"]]
     names = df["team"].unique()
     if names.size > max_teams:
         keep = set(top_teams(df, "stress", max_teams))
@@ -232,20 +239,37 @@ def weekly_lines(
     )
 
 
-DIVISION_LABELS = {"research_output": "research", "product_value": "product"}
+DIVISION_LABELS = {"research_value": "research", "product_value": "product", "output_value": "lab"}
+LAB_COLOUR = "#54a24b"
+
+
+def division_values(weeks: pd.DataFrame) -> pd.DataFrame:
+    """Each division's output value per week, in credits.
+
+    Research is what is left of the week's output value after product value: research
+    output at leadership's exchange rate λ (only what projects still needed counts).
+    """
+    df = weeks[["week", "output_value", "product_value"]].copy()
+    df["research_value"] = df["output_value"] - df["product_value"]
+    return df
 
 
 def output_by_division(weeks: pd.DataFrame) -> alt.Chart:
-    """Research output and product value per week (each in its own units)."""
+    """Output value per week in credits: research (at λ), product, and the lab's total."""
+    label = RUN_METRICS["output_value"].label
     return weekly_lines(
-        weeks,
+        division_values(weeks),
         DIVISION_LABELS,
         series="division",
-        value="output",
-        title="Output by division",
-        y=alt.Y("output:Q", title="output per week"),
-        fmt=",.1f",
-        colour=alt.Scale(domain=list(DIVISION_COLOURS), range=list(DIVISION_COLOURS.values())),
+        value="credits",
+        title=f"{label} by division (credits per week)",
+        y=alt.Y("credits:Q", title="credits per week"),
+        fmt=",.0f",
+        colour=alt.Scale(
+            domain=list(DIVISION_LABELS.values()),
+            range=[*DIVISION_COLOURS.values(), LAB_COLOUR],
+        ),
+        mark={"point": False, "strokeWidth": 2},
     )
 
 
@@ -275,3 +299,43 @@ def fairness_efficiency(weeks: pd.DataFrame) -> alt.Chart:
         dashed=True,
         mark={"strokeWidth": 2.5},
     )
+
+
+UNFAIRNESS_METRICS = ("envy", "rho_share")
+
+
+def unfairness(weeks: pd.DataFrame) -> alt.Chart:
+    """Envy and the share of projects behind a fair share (both shares, lower is better)."""
+    return weekly_lines(
+        weeks,
+        metric_labels(UNFAIRNESS_METRICS),
+        series="measure",
+        value="value",
+        title="Envy and finish-time unfairness",
+        y=alt.Y("value:Q", title="share (0 = best)", scale=alt.Scale(domain=[0, 1])),
+        fmt=".3f",
+        dashed=True,
+        mark={"strokeWidth": 2.5},
+    )
+
+
+def finish_time(weeks: pd.DataFrame) -> alt.Chart:
+    """The worst running project's finish-time ratio ρ per week, with ρ = 1 (a fair share)."""
+    metric = RUN_METRICS["rho_max"]
+    line = weekly_lines(
+        weeks,
+        {metric.column: metric.label},
+        series="measure",
+        value="rho",
+        title=f"{metric.label} ρ (dashed: 1 = a private 1/N share)",
+        y=alt.Y("rho:Q", title=metric.unit, scale=alt.Scale(zero=True)),
+        fmt=".2f",
+        colour=alt.Scale(range=["#b279a2"]),
+        mark={"point": False, "strokeWidth": 2},
+    )
+    fair = (
+        alt.Chart(pd.DataFrame({"rho": [1.0]}))
+        .mark_rule(color="#888888", strokeDash=[6, 4])
+        .encode(y="rho:Q")
+    )
+    return alt.layer(line, fair).properties(height=DEFAULT_HEIGHT)

@@ -205,6 +205,23 @@ def _output_tab(view: state.ModelView) -> None:
             lambda: charts.fairness_efficiency(view.weeks),
             "Efficiency, Jain fairness and utilisation per week",
         )
+    left, right = st.columns(2)
+    with left:
+        state.show_chart(
+            "unfairness",
+            lambda: charts.unfairness(view.weeks),
+            "Envy and the share of projects behind a fair share per week",
+        )
+    with right:
+        state.show_chart(
+            "finish_time",
+            lambda: charts.finish_time(view.weeks),
+            "Worst finish-time ratio per week",
+        )
+    st.caption(
+        "Output value and efficiency use the teams' own production (Learn → *Welfare "
+        "metrics*): research output at leadership's exchange rate λ plus product value."
+    )
 
 
 def _network_tab(view: state.ModelView) -> None:

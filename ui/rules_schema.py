@@ -26,6 +26,8 @@ MECHANISM = "market.mechanism"
 MODE = "governance.mode"
 GO_LIVE = "supply.go_live"
 STRATEGY_MIX = "lab.strategy_mix"
+FILL_UNSOLD = "market.fill_unsold"
+PERFORMANCE_FORM = "emotion.performance.form"
 
 Kind = Literal["select", "int", "float", "slider", "toggle", "mix", "events"]
 
@@ -40,6 +42,8 @@ class RuleField:
         kind: Widget kind.
         step: Step for numbers and sliders.
         fmt: printf-style number format.
+        floor: Lowest value a slider offers when the scenario's lower bound is open
+            (``> 0``), so the slider cannot reach a value the scenario refuses.
     """
 
     key: str
@@ -47,6 +51,7 @@ class RuleField:
     kind: Kind
     step: float | None = None
     fmt: str | None = None
+    floor: float | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ SECTIONS: tuple[Section, ...] = (
         (
             RuleField(MECHANISM, "Allocation rule", "select"),
             RuleField("market.reserve", "Reserve price (credits per tranche)", "float", 1.0),
+            RuleField(FILL_UNSOLD, "Spot pool for unsold tranches", "toggle"),
         ),
         expanded=True,
     ),
@@ -103,6 +109,9 @@ SECTIONS: tuple[Section, ...] = (
             RuleField("lab.research_teams", "Research teams", "int", 1),
             RuleField("lab.product_teams", "Product teams", "int", 1),
             RuleField(STRATEGY_MIX, "Bidding strategy mix", "mix", 0.05),
+            RuleField(
+                "lab.hiring_rate", "Hiring rate (per missing person, weekly)", "slider", 0.01
+            ),
             RuleField("weeks", "Weeks in a game", "int", 1),
         ),
     ),
@@ -116,6 +125,28 @@ SECTIONS: tuple[Section, ...] = (
         ),
     ),
     Section(
+        "Values and demand",
+        (
+            RuleField(
+                "valuation.credits_per_output",
+                "Exchange rate λ (credits per research output)",
+                "float",
+                5.0,
+            ),
+            RuleField("product.price_per_user", "Price per user (credits per week)", "float", 1.0),
+            RuleField(
+                "product.served_value_exponent",
+                "γ: value of serving a share of users",
+                "slider",
+                0.05,
+                floor=0.05,
+            ),
+            RuleField(
+                "product.churn_weekly", "Churn at the worst service (weekly)", "slider", 0.01
+            ),
+        ),
+    ),
+    Section(
         "Stress",
         (
             RuleField("emotion.stress.k_deficit", "k deficit", "slider", 0.01),
@@ -124,6 +155,7 @@ SECTIONS: tuple[Section, ...] = (
             RuleField("emotion.stress.k_envy", "k envy", "slider", 0.01),
             RuleField("emotion.stress.k_reclaim", "k reclaim", "slider", 0.01),
             RuleField("emotion.stress.k_recovery", "k recovery", "slider", 0.01),
+            RuleField("emotion.stress.baseline", "Baseline stress s₀", "slider", 0.01),
             RuleField("emotion.contagion.model", "Contagion model", "select"),
             RuleField("emotion.contagion.rate", "Contagion rate", "slider", 0.01),
         ),
@@ -131,6 +163,8 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "Productivity",
         (
+            RuleField(PERFORMANCE_FORM, "Performance curve", "select"),
+            RuleField("emotion.performance.m_min", "Output floor m_min", "slider", 0.01),
             RuleField("emotion.performance.research_peak", "Research peak stress", "slider", 0.01),
             RuleField("emotion.performance.research_width", "Research curve width", "slider", 0.01),
             RuleField("emotion.performance.product_peak", "Product peak stress", "slider", 0.01),
@@ -142,10 +176,14 @@ SECTIONS: tuple[Section, ...] = (
 )
 FIELDS: dict[str, RuleField] = {f.key: f for s in SECTIONS for f in s.fields}
 
-# Which governance mode a key matters under (the others ignore it).
+# The choice a key matters under, as (choice key, value): under other values it is ignored.
 ONLY_UNDER = {
-    "governance.research_pool_share": "split",
-    "governance.research_weight": "committee",
+    "governance.research_pool_share": (MODE, "split"),
+    "governance.research_weight": (MODE, "committee"),
+    **{
+        f"emotion.performance.{name}": (PERFORMANCE_FORM, "inverted_u")
+        for name in ("research_peak", "research_width", "product_peak", "product_width")
+    },
 }
 
 
@@ -172,9 +210,18 @@ def help_text(key: str) -> str:
             "Data-centre capacity going live: in week `week`, `tranches` tranches join the "
             "fleet. Add or delete rows; weeks ≥ 0, tranches ≥ 0."
         )
+    if key == FILL_UNSOLD:
+        money = ", ".join(m.label for m in market.MECHANISMS.values() if m.uses_money)
+        return (
+            f"{info.description} Used only by rules with money ({money}) and not under "
+            "committee governance; it matters most with a reserve price, when bids below "
+            "it leave tranches unsold."
+        )
     allowed = f" Allowed: {info.range}." if info.range else ""
-    mode = ONLY_UNDER.get(key)
-    only = f" Used only when Governance is “{choice_label(mode)}”." if mode else ""
+    only = ""
+    if key in ONLY_UNDER:
+        choice, value = ONLY_UNDER[key]
+        only = f" Used only when {FIELDS[choice].label} is “{choice_label(value)}”."
     return f"{info.description}{allowed}{only}"
 
 
@@ -186,8 +233,13 @@ def options(key: str) -> list[str]:
 
 
 def bounds(key: str) -> tuple[float | None, float | None]:
-    """Inclusive ``(low, high)`` bounds of a field (exclusive bounds are left open)."""
-    return keys.bounds(keys.field_at(Scenario, key))
+    """Inclusive ``(low, high)`` bounds of a field (exclusive bounds are left open).
+
+    A field's ``floor`` stands in for an open lower bound.
+    """
+    low, high = keys.bounds(keys.field_at(Scenario, key))
+    floor = FIELDS[key].floor if key in FIELDS else None
+    return (floor if low is None and floor is not None else low), high
 
 
 def governance_note(sc: Scenario, mode: str, mechanism: str) -> str | None:

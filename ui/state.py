@@ -320,15 +320,19 @@ def show_chart(name: Hashable, build: Callable[[], alt.Chart], alt_text: str) ->
 
 
 # ---------------------------------------------------------------------------- KPIs
-KPI_METRICS = ("efficiency", "jain", "mean_stress", "research_output", "product_value", "idle")
-"""The run metrics the KPI row shows (their latest weekly value), in order."""
+KPI_METRICS = ("output_value", "efficiency", "jain", "mean_stress", "rho_share", "idle")
+"""The run metrics the KPI row shows (their latest weekly value), in order. Output value
+beside efficiency separates "little to share" from "shared badly"."""
 DELTA_COLOURS = {"higher": "normal", "lower": "inverse", "": "off"}
 
 
 def _fmt_delta(value: float, previous: float | None, fmt: str) -> str | None:
+    """The change as shown; ``"0"`` when it rounds to nothing (Streamlit: gray, no arrow)."""
     if previous is None or math.isnan(value) or math.isnan(previous):
         return None
-    return format(value - previous, "+" + fmt)
+    shown = format(value - previous, "+" + fmt)
+    digits = shown.replace(",", "").rstrip("%").lstrip("+-")
+    return "0" if digits.strip("0.") == "" else shown
 
 
 def kpi_label(metric: RunMetric) -> str:
@@ -359,6 +363,8 @@ def compute_kpis(weeks: pd.DataFrame, gpus_per_tranche: int = 1) -> list[Kpi]:
         scale = float(gpus_per_tranche) if in_gpus else 1.0
         fmt = ",.0f" if in_gpus else metric.fmt
         help_text = metric.description
+        if metric.how == "total":
+            help_text += " Shown: this week's value (runs are summarised by the total)."
         if in_gpus:
             help_text += f" Shown in GPUs ({gpus_per_tranche:,} per tranche)."
         label, colour = kpi_label(metric), DELTA_COLOURS.get(metric.better, "off")

@@ -20,16 +20,26 @@ def _team_rows(teams: pd.DataFrame, team: str) -> pd.DataFrame:
 
 
 TRANCHE_LABELS = {"gpus": "held", "demand": "needed", "won": "won this week"}
+REALLOCATION_LABELS = {"moved": "fast-tracked to it", "reclaimed": "reclaimed from it"}
 
 
 def team_tranches(teams: pd.DataFrame, team: str) -> alt.Chart:
-    """One team's tranches held, needed and won at auction, week by week."""
+    """One team's tranches held, needed and won, week by week.
+
+    What the reallocation group fast-tracked to the team (``moved``) or took back from it
+    (``reclaimed``) is drawn too when it ever did either.
+    """
+    rows = _team_rows(teams, team)
+    labels = dict(TRANCHE_LABELS)
+    moved = [c for c in REALLOCATION_LABELS if c in rows.columns and rows[c].abs().sum() > 0]
+    labels.update({c: REALLOCATION_LABELS[c] for c in moved})
+    what = "held, needed, won and moved" if moved else "held, needed and won"
     return weekly_lines(
-        _team_rows(teams, team),
-        TRANCHE_LABELS,
+        rows,
+        labels,
         series="series",
         value="tranches",
-        title=f"{team}: tranches held, needed and won",
+        title=f"{team}: tranches {what}",
         y=alt.Y("tranches:Q", title="tranches"),
         fmt=",.1f",
         dashed=True,
@@ -75,7 +85,7 @@ DRIVER_LABELS = {
     "lost_auction": "lost the auction",
     "envy": "envy",
     "reclaim": "GPUs reclaimed",
-    "recovery": "recovery",
+    "recovery": "recovery (towards baseline)",
     "contagion": "contagion",
 }
 
@@ -106,7 +116,12 @@ def stress_drivers(terms: Mapping[str, float], team: str = "") -> alt.Chart:
         .mark_bar()
         .encode(
             x=alt.X("change:Q", title="change in stress"),
-            y=alt.Y("driver:N", sort=list(DRIVER_LABELS.values()), title=None),
+            y=alt.Y(
+                "driver:N",
+                sort=list(DRIVER_LABELS.values()),
+                title=None,
+                axis=alt.Axis(labelLimit=220),
+            ),
             color=alt.Color(
                 "direction:N",
                 scale=alt.Scale(

@@ -25,6 +25,18 @@ def deals_for(events: pd.DataFrame, team: str) -> pd.DataFrame:
     return mine[["week", "text"]].reset_index(drop=True)
 
 
+def reallocations_for(teams: pd.DataFrame, team: str) -> pd.DataFrame:
+    """Weeks the reallocation group fast-tracked tranches to a team or reclaimed them.
+
+    Columns ``week``, ``fast-tracked to it`` and ``reclaimed from it`` (tranches), latest
+    week first; weeks where the group did neither are left out.
+    """
+    rows = teams.loc[teams["team"] == team, ["week", "moved", "reclaimed"]]
+    rows = rows[(rows["moved"] != 0) | (rows["reclaimed"] != 0)]
+    out = rows.rename(columns=team_charts.REALLOCATION_LABELS).iloc[::-1]
+    return out.reset_index(drop=True)
+
+
 def team_row(teams: pd.DataFrame, team: str) -> pd.Series | None:
     """The team's row in the latest week of a teams frame, or ``None`` before week 0."""
     rows = teams[teams["team"] == team]
@@ -102,6 +114,29 @@ def _why(team: str, week: int) -> None:
         )
 
 
+def _reallocation_table(teams: pd.DataFrame, team: str) -> None:
+    table = reallocations_for(teams, team)
+    moved, reclaimed = (table[c].sum() for c in team_charts.REALLOCATION_LABELS.values())
+    st.markdown(
+        f"**Reallocation group** ({moved:,.0f} tranches fast-tracked, {reclaimed:,.0f} reclaimed)",
+        help="The group reclaims only from winding-down, then idle, research holders, never "
+        "below their current need, and fast-tracks new projects and product launches.",
+    )
+    if table.empty:
+        st.caption(f"The reallocation group has not moved tranches to or from {team}.")
+        return
+    st.dataframe(
+        table,
+        hide_index=True,
+        height=min(260, 38 + 35 * len(table)),
+        column_config={
+            c: st.column_config.NumberColumn(c, format="%.1f")
+            for c in team_charts.REALLOCATION_LABELS.values()
+        },
+        alt=f"Tranches the reallocation group fast-tracked to or reclaimed from {team}",
+    )
+
+
 def show_team_detail(team: str) -> None:
     """Draw the detail of one team for the live model's current week."""
     model = state.live_model()
@@ -134,23 +169,32 @@ def show_team_detail(team: str) -> None:
                 lambda: team_charts.stress_drivers(drivers, team),
                 f"What raised and lowered {team}'s stress this week",
             )
+            baseline = model.scenario.emotion.stress.baseline
+            st.caption(
+                f"Recovery pulls stress back towards the baseline s₀ = {baseline:.2f}: it "
+                "lowers stress above the baseline and raises it below."
+            )
     with d:
         state.show_chart(
             ("team_stress", team),
             lambda: team_charts.team_stress(view.teams, team),
             f"{team}: stress and burnout per week",
         )
-    deals = deals_for(view.events, team)
-    st.markdown(f"**Loans** ({len(deals)})")
-    if deals.empty:
-        st.caption(f"{team} has not borrowed or lent tranches yet.")
-    else:
-        st.dataframe(
-            deals,
-            hide_index=True,
-            height=min(260, 38 + 35 * len(deals)),
-            alt=f"Loans {team} took or gave",
-        )
+    loans, moves = st.columns(2)
+    with loans:
+        deals = deals_for(view.events, team)
+        st.markdown(f"**Loans** ({len(deals)})")
+        if deals.empty:
+            st.caption(f"{team} has not borrowed or lent tranches yet.")
+        else:
+            st.dataframe(
+                deals,
+                hide_index=True,
+                height=min(260, 38 + 35 * len(deals)),
+                alt=f"Loans {team} took or gave",
+            )
+    with moves:
+        _reallocation_table(view.teams, team)
 
     st.subheader("Why did I get this?", anchor=False)
     last = model.week - 1

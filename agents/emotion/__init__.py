@@ -3,8 +3,11 @@
 Pure, vectorised functions over arrays holding one entry per team (shape ``(n,)``).
 Nothing here keeps state or draws random numbers except through an explicit
 ``rng: numpy.random.Generator`` argument. Formulas and sources are in
-``MODEL-REFERENCE.md`` §1. Each model's parameters live beside it; :class:`EmotionParams`
-composes them into the scenario's ``[emotion]`` table.
+``MODEL-REFERENCE.md`` §1, with the trap-free forms of §11: stress saturates below 1 and
+recovers towards a baseline even at full deficit, burnout builds above a threshold and
+heals below it, and the default performance curve is monotone (calm is best). Each
+model's parameters live beside it; :class:`EmotionParams` composes them into the
+scenario's ``[emotion]`` table.
 
 One weekly pressure phase, for all teams at once::
 

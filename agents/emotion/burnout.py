@@ -1,8 +1,12 @@
 """Burnout and attrition (after Homer 1985, "Worker burnout: a dynamic model").
 
-``b ← clip01(b + dt·[build·max(0, s − θ) − heal·b·(1 − s)])``: burnout builds above a
-stress threshold and heals slowly. People leave at a monthly hazard
-``h = h0·exp(κ_b·b + κ_e·e)``.
+``b ← clip01(b + dt·[build·max(0, s − θ)·(1 − b) − heal·max(0, θ − s)·b])``: burnout
+builds while stress is above the threshold θ and heals while it is below
+(MODEL-REFERENCE §11). Both rates are scaled by the room left to move (1 − b when
+building, b when healing), so neither b = 0 nor b = 1 is absorbing once stress crosses
+θ: the earlier healing term ``heal·b·(1 − s)`` vanished at full stress, and together
+with a stress that could not recover it made burnout = 1 a trap. People leave at a
+monthly hazard ``h = h0·exp(κ_b·b + κ_e·e)``.
 """
 
 from __future__ import annotations
@@ -24,10 +28,16 @@ class BurnoutParams(Params):
         0.65, ge=0, le=1, description="Stress above which burnout builds (θ_b)."
     )
     build: float = Field(
-        0.05, ge=0, le=1, description="Burnout build rate a_b per unit of stress above θ_b."
+        0.05,
+        ge=0,
+        le=1,
+        description="Burnout build rate a_b, applied as a_b·max(0, s − θ_b)·(1 − b).",
     )
     heal: float = Field(
-        0.03, ge=0, le=1, description="Burnout healing rate r_b, applied as −r_b·b·(1 − s)."
+        0.03,
+        ge=0,
+        le=1,
+        description="Burnout healing rate r_b, applied as −r_b·max(0, θ_b − s)·b.",
     )
     attrition_base_monthly: float = Field(
         0.01, ge=0, le=1, description="Monthly probability of leaving at zero burnout (h0)."
@@ -46,10 +56,11 @@ class BurnoutParams(Params):
 def burnout_update(
     burnout: np.ndarray, stress: np.ndarray, p: BurnoutParams, dt: float = 1.0
 ) -> np.ndarray:
-    """Burnout b ← clip01(b + dt·[a_b·max(0, s − θ_b) − r_b·b·(1 − s)]).
+    """Burnout b ← clip01(b + dt·[a_b·max(0, s − θ_b)·(1 − b) − r_b·max(0, θ_b − s)·b]).
 
-    Burnout builds only while stress is above the threshold and heals in proportion
-    to how calm the team is (after Homer 1985).
+    Burnout builds only while stress is above the threshold θ_b and heals only while it
+    is below, in proportion to the distance from θ_b (after Homer 1985; the threshold
+    form of MODEL-REFERENCE §11). At s = θ_b it stays where it is.
 
     Args:
         burnout: Current burnout b ∈ [0, 1], shape (n,).
@@ -62,8 +73,8 @@ def burnout_update(
     """
     burnout = floats(burnout)
     stress = floats(stress)
-    build = p.build * np.maximum(0.0, stress - p.threshold)
-    heal = p.heal * burnout * (1.0 - stress)
+    build = p.build * np.maximum(0.0, stress - p.threshold) * (1.0 - burnout)
+    heal = p.heal * np.maximum(0.0, p.threshold - stress) * burnout
     return clip01(burnout + dt * (build - heal))
 
 

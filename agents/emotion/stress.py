@@ -1,8 +1,17 @@
-"""Stress: the weekly job demands–resources update and its drivers (MODEL-REFERENCE §1).
+"""Stress: the weekly job demands–resources update and its drivers (MODEL-REFERENCE §1, §11).
 
-``s ← clip01(s + dt·[k_d·d + k_u·u + k_L·L + k_e·e + k_reclaim·r − k_r·s·(1−d)] + C)``
+``s ← clip01(s + dt·[(k_d·d + k_u·u + k_L·L + k_e·e + k_reclaim·r)·(1 − s) − k_r·(s − s₀)] + C)``
 with d the compute deficit, u deadline urgency, L a lost auction, e normalised envy,
-r the reclaim shock and C contagion from neighbours (:mod:`agents.emotion.contagion`).
+r the reclaim shock, s₀ the baseline stress and C contagion from neighbours
+(:mod:`agents.emotion.contagion`).
+
+Demands push stress up in proportion to the room left below 1 (saturating), and
+recovery pulls it back towards the baseline whatever the demands (MODEL-REFERENCE §11).
+Neither vanishes at full deficit, so stress = 1 is not absorbing: under constant drivers
+with total push ``D = k_d·d + k_u·u + k_L·L + k_e·e + k_reclaim·r`` stress settles at the
+fixed point ``s* = (D + k_r·s₀) / (D + k_r)``, which is below 1 whenever ``k_r > 0`` and
+``s₀ < 1``. (The earlier form ``−k_r·s·(1 − d)`` switched recovery off at full deficit,
+which made stress = 1 a trap.)
 """
 
 from __future__ import annotations
@@ -36,7 +45,8 @@ class StressParams(Params):
     """Coefficients of the weekly stress update (Demerouti et al. 2001).
 
     Defaults sit in MODEL-REFERENCE §1's ranges: k_d 0.1–0.3 (0.2), k_u 0.05–0.15 (0.1),
-    k_L 0.05–0.2 (0.1), k_e ≈ 0.05, k_r 0.05–0.2 (0.12).
+    k_L 0.05–0.2 (0.1), k_e ≈ 0.05, k_r 0.05–0.2 (0.12); the baseline s₀ ≈ 0.1 is from
+    §11 (a game default, not a calibrated fact).
     """
 
     k_deficit: float = Field(
@@ -52,7 +62,14 @@ class StressParams(Params):
         0.05, ge=0, le=1, description="Stress added per unit of envy of better-off teams."
     )
     k_recovery: float = Field(
-        0.12, ge=0, le=1, description="Recovery rate k_r, applied as −k_r·s·(1−d)."
+        0.12, ge=0, le=1, description="Recovery rate k_r, applied as −k_r·(s − s₀)."
+    )
+    baseline: float = Field(
+        0.1,
+        ge=0,
+        le=0.5,
+        description="Baseline stress s₀ that recovery pulls back towards (with no demands "
+        "stress settles here).",
     )
     k_reclaim: float = Field(
         0.15, ge=0, le=1, description="Shock of having tranches taken back by reallocation."
@@ -114,7 +131,9 @@ def stress_terms(
     """The separate contributions to this step's stress change, each times ``dt``.
 
     Returning the terms (rather than only their sum) lets the app explain why a team
-    is stressed.
+    is stressed. Every driver is scaled by the room left below full stress (1 − s), so
+    demands saturate; recovery pulls towards the baseline s₀ whatever the deficit
+    (MODEL-REFERENCE §11; job demands–resources, Demerouti et al. 2001).
 
     Args:
         stress: Current stress s ∈ [0, 1], shape (n,).
@@ -127,20 +146,21 @@ def stress_terms(
         p: Stress coefficients.
 
     Returns:
-        Dict with keys ``STRESS_TERMS``: "deficit" k_d·d, "urgency" k_u·u,
-        "lost_auction" k_L·L, "envy" k_e·e, "reclaim" k_reclaim·r and "recovery"
-        −k_r·s·(1−d) (never positive), each multiplied by ``p.dt``, shape (n,).
+        Dict with keys ``STRESS_TERMS``: "deficit" k_d·d·(1−s), "urgency" k_u·u·(1−s),
+        "lost_auction" k_L·L·(1−s), "envy" k_e·e·(1−s), "reclaim" k_reclaim·r·(1−s)
+        (each ≥ 0) and "recovery" −k_r·(s − s₀) (negative above the baseline, positive
+        below it), each multiplied by ``p.dt``, shape (n,).
     """
     stress = floats(stress)
-    deficit = floats(deficit)
     dt = p.dt
+    room = dt * (1.0 - stress)
     return {
-        "deficit": (p.k_deficit * dt) * deficit,
-        "urgency": (p.k_urgency * dt) * floats(urgency),
-        "lost_auction": (p.k_lost * dt) * floats(lost),
-        "envy": (p.k_envy * dt) * floats(envy),
-        "reclaim": (p.k_reclaim * dt) * floats(reclaimed),
-        "recovery": (-p.k_recovery * dt) * stress * (1.0 - deficit),
+        "deficit": (p.k_deficit * room) * floats(deficit),
+        "urgency": (p.k_urgency * room) * floats(urgency),
+        "lost_auction": (p.k_lost * room) * floats(lost),
+        "envy": (p.k_envy * room) * floats(envy),
+        "reclaim": (p.k_reclaim * room) * floats(reclaimed),
+        "recovery": (-p.k_recovery * dt) * (stress - p.baseline),
     }
 
 
@@ -150,6 +170,10 @@ def stress_update(
     contagion: np.ndarray | float = 0.0,
 ) -> np.ndarray:
     """New stress s ← clip01(s + Σ terms + C).
+
+    With the terms of :func:`stress_terms` this is
+    ``clip01(s + dt·[(k_d·d + k_u·u + k_L·L + k_e·e + k_reclaim·r)·(1 − s) − k_r·(s − s₀)] + C)``
+    (MODEL-REFERENCE §11), whose fixed point under constant drivers is below 1.
 
     Args:
         stress: Current stress, shape (n,).

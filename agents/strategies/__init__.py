@@ -18,6 +18,7 @@ from agents.strategies.base import (
     Feedback,
     clip_to_budget,
     enforce_non_increasing,
+    price_taking,
     sanitise,
     shade_factor,
 )
@@ -37,6 +38,7 @@ __all__ = [
     "clip_to_budget",
     "enforce_non_increasing",
     "get_strategy",
+    "price_taking",
     "register_strategy",
     "sanitise",
     "shade_factor",

@@ -29,6 +29,7 @@ __all__ = [
     "Feedback",
     "clip_to_budget",
     "enforce_non_increasing",
+    "price_taking",
     "sanitise",
     "shade_factor",
 ]
@@ -67,6 +68,31 @@ def sanitise(raw: np.ndarray, budget: np.ndarray, name: str = "") -> np.ndarray:
     if np.isnan(raw).any():
         raise ValueError(f"strategy {name!r} proposed NaN bids; bids must be numbers")
     return clip_to_budget(enforce_non_increasing(raw), budget)
+
+
+def price_taking(worth: np.ndarray, price: float | None) -> np.ndarray:
+    """Bids of a price-taking user of Kelly's proportional share: money, not values.
+
+    Under proportional share a bid is what the team spends, and it gets a share of the
+    pool in proportion. A price-taking user (Kelly 1997; Johari & Tsitsiklis 2004 call the
+    resulting equilibrium efficient) spends the forecast price on every tranche worth at
+    least that price. Without a forecast (the first priced week) each row's forecast is its
+    smallest positive worth, so no team spends its whole budget blind.
+
+    Args:
+        worth: (m, k) what each tranche is worth to the team (its values, or what its
+            strategy makes of them).
+        price: The forecast price per tranche (the last clearing price), or None.
+
+    Returns:
+        (m, k) money bids, non-increasing along each row.
+    """
+    worth = np.asarray(worth, dtype=float)
+    if price is not None and price > 0.0:
+        return np.where(worth >= price, price, 0.0)
+    positive = np.where(worth > 0.0, worth, np.inf)
+    forecast = positive.min(axis=1, initial=np.inf)[:, None] if worth.size else positive
+    return np.where(worth > 0.0, np.where(np.isfinite(forecast), forecast, 0.0), 0.0)
 
 
 def enforce_non_increasing(bids: np.ndarray) -> np.ndarray:
@@ -223,6 +249,33 @@ class BiddingStrategy:
             The (m, k) sanitised bids.
         """
         return sanitise(cls.propose_for(members, view, rng), view.budget, cls.name)
+
+    def report(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
+        """Whole tranches each team reports it needs; rules without money share by these.
+
+        The default tells the truth: the team's shortfall rounded up. A strategy that
+        inflates its need overrides this.
+
+        Args:
+            view: What the teams may know (read-only).
+            rng: Random generator for stochastic strategies.
+
+        Returns:
+            (m,) whole numbers >= 0.
+        """
+        return np.ceil(np.maximum(view.need, 0.0) - 1e-9)
+
+    @classmethod
+    def report_for(
+        cls, members: Sequence[BiddingStrategy], view: TeamView, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Reported needs of every team playing this class (row j is ``members[j]``'s).
+
+        Like :meth:`propose_for`, the first member reports for the batch by default.
+        """
+        if not members:
+            return np.zeros(view.values.shape[0])
+        return np.maximum(np.ceil(np.asarray(members[0].report(view, rng), dtype=float)), 0.0)
 
     @classmethod
     def observe_for(cls, members: Sequence[BiddingStrategy], feedback: Feedback) -> None:

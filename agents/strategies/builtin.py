@@ -2,6 +2,9 @@
 
 Each is a small stateless class; it branches on the view's :class:`~market.Pricing`
 kind, never on a mechanism's name, so a newly registered rule is handled by its kind.
+Under proportional pricing (Kelly's proportional share) a bid is money rather than a
+value, so every built-in strategy spends like Kelly's price-taking user
+(:func:`~agents.strategies.base.price_taking`) on what its rule makes tranches worth.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from agents.strategies.base import BiddingStrategy, shade_factor
+from agents.strategies.base import BiddingStrategy, price_taking, shade_factor
 from agents.strategies.view import TeamView
 from market import Pricing
 
@@ -29,7 +32,9 @@ class Truthful(BiddingStrategy):
     }
 
     def propose(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
-        """Return a copy of the values."""
+        """Return a copy of the values (price-taking money under proportional share)."""
+        if view.pricing is Pricing.PROPORTIONAL:
+            return price_taking(view.values, view.last_price)
         return view.values.copy()
 
 
@@ -62,6 +67,8 @@ class Shaded(BiddingStrategy):
             bids = view.values * factor
             bids[:, :1] = view.values[:, :1]
             return bids
+        if view.pricing is Pricing.PROPORTIONAL:
+            return price_taking(view.values, view.last_price)
         return view.values.copy()
 
 
@@ -89,7 +96,10 @@ class AuctionFever(BiddingStrategy):
         stress = np.clip(view.stress, 0.0, 1.0)
         arousal = 1.0 + p.fever * stress * (1.0 + view.lost_last)
         bids = view.values * arousal[:, None]
-        return np.where(view.values > 0.0, bids + p.joy_of_winning, 0.0)
+        fevered = np.where(view.values > 0.0, bids + p.joy_of_winning, 0.0)
+        if view.pricing is Pricing.PROPORTIONAL:
+            return price_taking(fevered, view.last_price)
+        return fevered
 
 
 class BudgetPacer(BiddingStrategy):
@@ -132,4 +142,7 @@ class BudgetPacer(BiddingStrategy):
         full = np.minimum(full, 1.0)
         lam = view.params.pace_smoothing
         multiplier = lam + (1.0 - lam) * full
-        return values * multiplier[:, None]
+        paced = values * multiplier[:, None]
+        if view.pricing is Pricing.PROPORTIONAL:
+            return price_taking(paced, view.last_price)
+        return paced

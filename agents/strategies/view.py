@@ -53,6 +53,7 @@ def _read_only(x: Any, dtype: type, ndim: int, name: str) -> np.ndarray:
 
 
 _ROW_FIELDS = (
+    ("need", float),
     ("budget", float),
     ("stress", float),
     ("lost_last", bool),
@@ -70,6 +71,7 @@ class TeamView:
 
     Attributes:
         values: (m, k) true marginal values of the next k tranches, non-increasing.
+        need: (m,) tranches each team is short of what its work needs (>= 0).
         budget: (m,) credits each team can still spend.
         stress: (m,) stress in [0, 1].
         lost_last: (m,) whether the team lost in the previous round.
@@ -91,12 +93,15 @@ class TeamView:
     pricing: Pricing
     last_price: float | None = None
     params: BiddingParams = field(default_factory=BiddingParams)
+    need: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         """Freeze the arrays and check shapes and scalars."""
         values = _read_only(self.values, float, 2, "values")
         object.__setattr__(self, "values", values)
         m = values.shape[0]
+        if self.need is None:  # by default a team needs the tranches it values
+            object.__setattr__(self, "need", (values > 0.0).sum(axis=1).astype(float))
         for name, dtype in _ROW_FIELDS:
             arr = _read_only(getattr(self, name), dtype, 1, name)
             if arr.shape[0] != m:
@@ -135,6 +140,7 @@ class TeamView:
         rows: np.ndarray,
         *,
         values: np.ndarray,
+        need: np.ndarray,
         budget: np.ndarray,
         stress: np.ndarray,
         lost_last: np.ndarray,
@@ -153,6 +159,7 @@ class TeamView:
         view = object.__new__(cls)
         for name, array in (
             ("values", values),
+            ("need", need),
             ("budget", budget),
             ("stress", stress),
             ("lost_last", lost_last),
@@ -182,6 +189,7 @@ class TeamView:
         """The view of a subset of the batch (``index`` selects rows)."""
         return TeamView(
             values=self.values[index],
+            need=self.need[index],
             budget=self.budget[index],
             stress=self.stress[index],
             lost_last=self.lost_last[index],
@@ -207,11 +215,13 @@ class TeamView:
         pricing: Pricing | str = Pricing.DISCRIMINATORY,
         last_price: float | None = None,
         params: BiddingParams | None = None,
+        need: float | None = None,
     ) -> TeamView:
         """A view of one team (every array has one row).
 
         Args:
             values: The team's k marginal values, shape (k,).
+            need: Tranches it is short (default: the number of positive values).
             budget: Credits it can still spend.
             stress: Its stress in [0, 1].
             lost_last: Whether it lost in the previous round.
@@ -236,4 +246,5 @@ class TeamView:
             pricing=Pricing(pricing),
             last_price=last_price,
             params=params if params is not None else BiddingParams(),
+            need=None if need is None else np.array([need], dtype=float),
         )

@@ -25,17 +25,20 @@ class MarketWeek:
         week: The week.
         bids: ``(n, k)`` submitted bids.
         values: ``(n, k)`` true marginal values.
+        requested: Whole tranches each team reported needing.
         budgets: Credits each team could spend.
         urgency: Urgency per team (committee weights use it).
         kind: Division per team.
         pool: Free tranches before clearing.
         clearing: What the scenario's rule did.
-        seed: Seed for replaying tie-breaks and lotteries under other rules.
+        seed: The seed the week's clearing drew its tie-breaks and lotteries from; a replay
+            under the rule in use gives exactly what happened.
     """
 
     week: int
     bids: np.ndarray
     values: np.ndarray
+    requested: np.ndarray
     budgets: np.ndarray
     urgency: np.ndarray
     kind: np.ndarray
@@ -99,6 +102,8 @@ def counterfactuals(sc: Scenario, book: MarketWeek) -> dict[str, tuple[np.ndarra
             kind=book.kind,
             budgets=book.budgets,
             urgency=book.urgency,
+            demand=book.requested,
+            values=book.values,
             rng=np.random.default_rng(book.seed),
         )
         out[name] = (c.allocation, c.payments)

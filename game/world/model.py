@@ -123,17 +123,21 @@ class ComputeGame(mesa.Model):
         week = w.week
         supply = supply_phase(w, t, sc.supply, rng)
         life = lifecycle_phase(t, week, w.ambition, sc, rng)
-        realloc = reallocation_phase(t, self.reallocation, w.fleet, week)
+        realloc = reallocation_phase(t, self.reallocation, w.fleet, week, sc.product.demand_spikes)
         grant = budgets_phase(self.credits, t, sc.governance, week)
         bids = bidding_phase(self.strategy_groups, t, sc, self.credits, w, rng)
-        cleared = clearing_phase(
-            sc, t, self.credits, bids.bids, bids.extra_need, bids.urgency, w.fleet, week, rng
-        )
+        cleared = clearing_phase(sc, t, self.credits, bids, w.fleet, week, rng)
         self._remember_market(week, bids, cleared)
         loans = negotiation_phase(
-            t, self.credits, bids.values, self.network.ties, sc.negotiation, week
+            t,
+            self.credits,
+            bids,
+            self.network.ties,
+            sc,
+            week,
+            lenders_allowed=~self.reallocation.under_notice(t.n),
         )
-        work = work_phase(t, sc, w.offline_share)
+        work = work_phase(t, sc, bids.situation, w.offline_share)
         pressure = pressure_phase(t, sc, self.network.contagion, rng)
         self._record(
             WeekResults(week, supply, life, realloc, grant, bids, cleared, loans, work, pressure)
@@ -153,19 +157,18 @@ class ComputeGame(mesa.Model):
             self.world.last_price = clearing.price
         if self.keep_books:
             t = self.teams
-            # Replays of this week use their own seed, so keeping books never moves the stream.
-            seed = int(np.random.SeedSequence([self.seed_value or 0, week]).generate_state(1)[0])
             self.books.append(
                 MarketWeek(
                     week,
                     bids.bids,
                     bids.values,
+                    bids.requested,
                     cleared.budgets,
                     bids.urgency,
                     t.kind,
                     cleared.pool,
                     clearing,
-                    seed,
+                    cleared.seed,
                 )
             )
 
@@ -178,7 +181,7 @@ class ComputeGame(mesa.Model):
         t = self.teams
         if self._strategy_names is None:
             self._strategy_names = tuple(a.strategy.name for a in self.team_agents)
-        self.recorder.record_week(week_row(r, self.world, t))
+        self.recorder.record_week(week_row(r, self.world, t, self.scenario))
         self.recorder.record_teams(
             r.week,
             *team_snapshot(t, self.credits.balances, self.reallocation),

@@ -17,13 +17,18 @@ WEEK_COLUMNS = (
     "week",
     "rule",
     "supply",
-    "available",
+    "usable",
     "allocated",
     "idle",
     "utilisation",
     "price",
     "revenue",
+    "output_value",
     "efficiency",
+    "nash_welfare",
+    "envy",
+    "rho_max",
+    "rho_share",
     "jain",
     "gini",
     "mean_stress",
@@ -54,9 +59,28 @@ TEAM_COLUMNS = (
     "burnout",
     "output",
     "headcount",
+    "moved",
+    "reclaimed",
 )
+"""Columns of the teams table. ``gpus`` is tranches held on every row (0 for the
+reallocation group); ``moved`` is tranches the reallocation group fast-tracked to a team
+this week (on its own row: all it handed out), ``reclaimed`` tranches it took from a team
+this week (on its own row: all it took back)."""
 
-_TEAM_ARRAYS = ("gpus", "demand", "bid", "won", "paid", "credits", "stress", "burnout", "output")
+_TEAM_ARRAYS = (
+    "gpus",
+    "demand",
+    "bid",
+    "won",
+    "paid",
+    "credits",
+    "stress",
+    "burnout",
+    "output",
+    "headcount",
+    "moved",
+    "reclaimed",
+)
 
 
 __all__ = ["TEAM_COLUMNS", "WEEK_COLUMNS", "Recorder"]
@@ -128,6 +152,6 @@ class Recorder:
             ),
             "phase": np.asarray(PHASES, dtype=object)[column("phase")],
         }
-        for col in (*_TEAM_ARRAYS, "headcount"):
+        for col in _TEAM_ARRAYS:
             data[col] = column(col)
         return pd.DataFrame(data, columns=list(TEAM_COLUMNS))

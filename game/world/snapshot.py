@@ -1,6 +1,8 @@
 """Every team's state at the end of a week: the rows of the teams table.
 
-The reallocation group follows the teams as one more row.
+The reallocation group follows the teams as one more row. Every row's ``gpus`` is GPU
+tranches held (the group holds none), so summing ``gpus`` over a week's rows gives what
+the teams hold; what the group moved is in ``moved`` and ``reclaimed``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,10 @@ def team_snapshot(
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Every team's state this week, and the reallocation group's row to follow it.
 
+    ``moved`` is tranches fast-tracked to a team this week (for the group: all it handed
+    out); ``reclaimed`` is tranches taken from a team this week (for the group: all it
+    took back).
+
     Returns:
         ``(teams, group_row)``: copies of the team columns, and the group's values.
     """
@@ -39,10 +45,12 @@ def team_snapshot(
         "burnout": table.burnout.copy(),
         "output": table.output.copy(),
         "headcount": table.headcount.copy(),
+        "moved": table.fast_tracked.copy(),
+        "reclaimed": table.reclaimed.copy(),
     }
     group_row = {
         "phase": REALLOCATING,
-        "gpus": group.moved_this_week,
+        "gpus": 0.0,
         "demand": 0.0,
         "bid": 0.0,
         "won": 0.0,
@@ -50,7 +58,9 @@ def team_snapshot(
         "credits": 0.0,
         "stress": group.stress,
         "burnout": 0.0,
-        "output": float(table.reclaimed.sum()),
+        "output": 0.0,
         "headcount": REALLOCATION_HEADCOUNT,
+        "moved": group.moved_this_week,
+        "reclaimed": float(table.reclaimed.sum()),
     }
     return teams, group_row

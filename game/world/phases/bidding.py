@@ -1,10 +1,12 @@
 """Phase 5, bidding: every team values tranches and its agent's strategy bids.
 
-Values are the teams' true marginal values for extra tranches (used for efficiency and
-envy); bids are what the team agents' strategies make of them within budget. The
-agents are asked per strategy class (:class:`StrategyGroups`, built with Mesa's
-``AgentSet.groupby``), so a built-in strategy decides for all its teams in one
-vectorised call over a read-only :class:`~agents.strategies.TeamView`.
+Values are what the next tranches add to each team's output over a lease, from its own
+production function and situation (:mod:`agents.valuation`, the only source of values);
+bids and the needs a team reports to rules without money are what the team agents'
+strategies make of them. The agents are asked per strategy class
+(:class:`StrategyGroups`, built with Mesa's ``AgentSet.groupby``), so a built-in strategy
+decides for all its teams in one vectorised call over a read-only
+:class:`~agents.strategies.TeamView`.
 """
 
 from __future__ import annotations
@@ -16,20 +18,19 @@ import numpy as np
 from mesa.agent import AgentSet
 
 import market
-from agents.schema import clip01
 from agents.strategies import BiddingStrategy, Feedback, TeamView, sanitise
 from agents.table import TeamTable
-from agents.valuation import marginal_values, with_extra_experiments
+from agents.valuation import Situation, marginal_values
 from game.scenario import Scenario
 from game.world.credits import Credits
-from game.world.phases.lifecycle import WIND_DOWN_START, progress
+from game.world.situation import situation
 from game.world.state import WorldState
 from game.world.urgency import urgency as team_urgency
 
-__all__ = ["BidResult", "StrategyGroup", "StrategyGroups", "bidding_phase", "value_scale"]
+__all__ = ["BidResult", "StrategyGroup", "StrategyGroups", "bidding_phase", "feedback_phase"]
 
-WIND_DOWN_WEIGHT = 0.5
-IDLE_WEIGHT = 0.3
+#: The ironing of a team's values looks at most this many tranches past its bid window.
+LOOKAHEAD_MAX = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,15 +38,19 @@ class BidResult:
     """This week's true values and submitted bids, one row per team.
 
     Attributes:
-        values: ``(n, k)`` true marginal values for extra tranches.
+        situation: Each team's situation this week (what its output depends on).
+        values: ``(n, k)`` true marginal values for extra tranches, in credits.
         bids: ``(n, k)`` submitted bids (non-increasing, within budget).
+        requested: Whole tranches each team reported needing (rules without money).
         extra_need: Tranches each team is short of its need.
         urgency: Urgency per team (committee weights read it).
         views: The view each strategy group bid from, in group order.
     """
 
+    situation: Situation
     values: np.ndarray
     bids: np.ndarray
+    requested: np.ndarray
     extra_need: np.ndarray
     urgency: np.ndarray
     views: tuple[TeamView, ...]
@@ -95,26 +100,6 @@ class StrategyGroups:
         return iter(self._groups)
 
 
-def value_scale(table: TeamTable, sc: Scenario, urgency: np.ndarray) -> np.ndarray:
-    """Credits a team would give for its first missing tranche.
-
-    Research: ``research_value × (1 + urgency) × phase weight`` (winding-down
-    projects half, idle teams 0.3). Product: ``product_value × (1 + load)`` where
-    load is how far demand exceeds serving capacity (capped at 1).
-    """
-    v = sc.valuation
-    phase_weight = np.where(
-        table.project_active,
-        np.where(progress(table) >= WIND_DOWN_START, WIND_DOWN_WEIGHT, 1.0),
-        IDLE_WEIGHT,
-    )
-    research = v.research_value * (1.0 + urgency) * phase_weight
-    capacity = table.gpus * sc.product.users_per_tranche
-    load = clip01(table.demand / np.maximum(capacity, 1e-9) - 1.0)
-    product = v.product_value * (1.0 + load)
-    return np.where(table.is_research, research, product)
-
-
 def bidding_phase(
     groups: StrategyGroups,
     table: TeamTable,
@@ -138,20 +123,34 @@ def bidding_phase(
     budgets = credits.balances
     spent_this_quarter = credits.spent_this_quarter
     last_price = world.last_price
-    urgency = team_urgency(table)
-    k = sc.market.max_units_per_bid
+    urgency = team_urgency(table, sc)
     extra = np.maximum(0.0, table.need - table.gpus)
-    scale = value_scale(table, sc, urgency)
-    values = marginal_values(extra, scale, k, sc.valuation.curvature)
-    values = with_extra_experiments(values, scale, sc.valuation.extra_value_share)
+    sit = situation(table, sc)
+    k = sc.market.max_units_per_bid
+    # Iron product values over the whole shortfall (at most LOOKAHEAD_MAX past k) so a
+    # payoff beyond the bid window still shapes the values inside it (research is concave).
+    shortfall = float(extra[table.is_product].max(initial=0.0))
+    lookahead = int(min(LOOKAHEAD_MAX, max(0.0, np.ceil(shortfall) - k + 2)))
+    values = marginal_values(
+        sit,
+        table.gpus,
+        k,
+        sc.market.lease_weeks,
+        sc.research,
+        sc.product,
+        sc.valuation,
+        lookahead=lookahead,
+    )
     pricing = market.MECHANISMS[sc.clearing_rule].pricing
     raw = np.empty_like(values)
+    requested = np.empty(table.n)
     lost = table.lost > 0
     views = []
     for group in groups:
         view = TeamView.of_rows(
             group.rows,
             values=values,
+            need=extra,
             budget=budgets,
             stress=table.stress,
             lost_last=lost,
@@ -163,10 +162,17 @@ def bidding_phase(
             params=sc.bidding,
         )
         raw[group.rows] = group.cls.propose_for(group.members, view, rng)
+        requested[group.rows] = group.cls.report_for(group.members, view, rng)
         views.append(view)
     bids = sanitise(raw, budgets)
     return BidResult(
-        values=values, bids=bids, extra_need=extra, urgency=urgency, views=tuple(views)
+        situation=sit,
+        values=values,
+        bids=bids,
+        requested=requested,
+        extra_need=extra,
+        urgency=urgency,
+        views=tuple(views),
     )
 
 

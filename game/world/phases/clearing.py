@@ -16,6 +16,7 @@ import market
 from agents.table import PRODUCT, RESEARCH, TeamTable
 from game.scenario import Scenario
 from game.world.credits import Credits
+from game.world.phases.bidding import BidResult
 from market.book import BidBook, LazyGenerator
 
 __all__ = [
@@ -61,12 +62,14 @@ class ClearingResult:
         clearing: The allocation of the pool.
         pool: Free tranches before clearing.
         budgets: Credits each team could spend when the market cleared.
+        seed: The seed of the clearing's tie-breaks and lotteries (replays use it).
         waits: Weeks each new project that got its compute this week had waited.
     """
 
     clearing: Clearing
     pool: float
     budgets: np.ndarray
+    seed: int
     waits: np.ndarray
 
 
@@ -104,6 +107,15 @@ def spot_shares(wants: np.ndarray, units: float, rng: np.random.Generator) -> np
     return out
 
 
+def _next_value_positive(values: np.ndarray, won: np.ndarray) -> np.ndarray:
+    """Whether each team values one more tranche beyond the ``won`` it just got."""
+    k = values.shape[1]
+    if k == 0:
+        return np.zeros(values.shape[0], dtype=bool)
+    column = np.minimum(won.astype(np.int64), k - 1)
+    return values[np.arange(values.shape[0]), column] > 0.0
+
+
 def clear_pool(
     sc: Scenario,
     bids: np.ndarray,
@@ -112,6 +124,8 @@ def clear_pool(
     kind: np.ndarray,
     budgets: np.ndarray,
     urgency: np.ndarray,
+    demand: np.ndarray,
+    values: np.ndarray,
     rng: np.random.Generator,
 ) -> Clearing:
     """Allocate this week's pool of free tranches per the scenario's governance.
@@ -120,6 +134,12 @@ def clear_pool(
     - ``split``: the pool is split by ``governance.research_pool_share`` into a research
       and an applied market, each cleared separately.
     - ``committee``: leadership allocates by priority weights (no money changes hands).
+
+    Rules without money share by the needs the teams reported (``demand``); what they leave
+    unallocated stays idle (nobody reported needing it). With ``market.fill_unsold``,
+    tranches nobody bought in a market with money go free to the teams that still value one
+    more tranche (``values``: each team's marginal values from its holding before
+    clearing); the rest stay idle.
     """
     gov = sc.governance
     rule = sc.clearing_rule
@@ -150,13 +170,15 @@ def clear_pool(
             reserve=reserve,
             budgets=budgets if idx.size == n else budgets[idx],
             weights=weights if idx.size == n else weights[idx],
+            demand=demand if idx.size == n else demand[idx],
         )
         out = mech.clear_book(book, lazy)
         allocation[idx] = out.allocation
         payments[idx] = out.payments
         unsold = part_units - out.allocation.sum()
-        if sc.market.fill_unsold and unsold >= 1:
-            spot[idx] = spot_shares(bids[idx, 0] > 0, unsold, rng)
+        if sc.market.fill_unsold and mech.uses_money and unsold >= 1:
+            wants = _next_value_positive(values[idx], out.allocation)
+            spot[idx] = spot_shares(wants, unsold, rng)
     won = allocation.sum()
     paid = payments.sum()
     price = float(paid / won) if won > 0 and paid > 0 else float("nan")
@@ -174,22 +196,32 @@ def clearing_phase(
     sc: Scenario,
     table: TeamTable,
     credits: Credits,
-    bids: np.ndarray,
-    extra_need: np.ndarray,
-    urgency: np.ndarray,
+    offer: BidResult,
     fleet: float,
     week: int,
     rng: np.random.Generator,
 ) -> ClearingResult:
     """Clear the pool, hand out the tranches on fresh leases and charge the payments.
 
-    Also records on the team table what each team asked for, won and paid, and
-    whether it lost (wanted a needed tranche, bid, and won none at auction).
+    The clearing's randomness comes from a seed drawn from the model's generator, kept
+    with the result so that "what would another rule have given?" replays the same draw.
+    Also records on the team table what each team asked for, won and paid, and whether
+    it lost (wanted a needed tranche, bid, and won none at auction).
     """
+    bids, extra_need = offer.bids, offer.extra_need
     pool = max(0.0, fleet - float(table.leases.sum()))
     budgets = np.array(credits.balances)
+    seed = int(rng.integers(2**63 - 1))
     clearing = clear_pool(
-        sc, bids, pool, kind=table.kind, budgets=budgets, urgency=urgency, rng=rng
+        sc,
+        bids,
+        pool,
+        kind=table.kind,
+        budgets=budgets,
+        urgency=offer.urgency,
+        demand=offer.requested,
+        values=offer.values,
+        rng=np.random.default_rng(seed),
     )
     table.give(np.arange(table.n), clearing.allocation)
     credits.pay(clearing.payments, week)
@@ -204,4 +236,4 @@ def clearing_phase(
     served = waiting & (table.gpus >= SERVED_SHARE * table.need)
     waits = (week - table.waiting_since[served]).astype(float)
     table.waiting_since[served] = -1
-    return ClearingResult(clearing=clearing, pool=pool, budgets=budgets, waits=waits)
+    return ClearingResult(clearing=clearing, pool=pool, budgets=budgets, seed=seed, waits=waits)

@@ -54,6 +54,7 @@ class LifecycleResult:
         started_weeks: Each new project's deadline, in weeks.
         tiers_opened: Product teams that opened a paid tier.
         tiers: The tier each of them opened (1-based count of open tiers).
+        unserved_waits: Weeks waited by projects that ended without their compute.
     """
 
     finished: np.ndarray
@@ -63,6 +64,7 @@ class LifecycleResult:
     started_weeks: np.ndarray
     tiers_opened: np.ndarray
     tiers: np.ndarray
+    unserved_waits: np.ndarray
 
 
 def phase_profile(progress: np.ndarray) -> np.ndarray:
@@ -153,17 +155,20 @@ def research_lifecycle(
     ambition: float,
     sc: Scenario,
     rng: np.random.Generator,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Age projects, finish those past their deadline, start new ones after a gap.
 
     Returns:
-        ``(finished, started)`` team indices.
+        ``(finished, started, unserved_waits)``: team indices, and the weeks waited by
+        projects that ended without ever getting their compute (censored waits).
     """
     research = table.is_research
     active = research & table.project_active
     table.project_age[active] += 1
     finished = (active & (table.project_age >= table.project_duration)).nonzero()[0]
     table.project_active[finished] = False
+    never_served = finished[table.waiting_since[finished] >= 0]
+    unserved_waits = (week - table.waiting_since[never_served]).astype(float)
     table.waiting_since[finished] = -1
     if finished.size:
         mean_gap = max(sc.projects.gap_weeks, 0.0)
@@ -180,11 +185,16 @@ def research_lifecycle(
     idle_need = IDLE_NEED_SHARE * sc.projects.need_per_person * table.headcount * ambition
     need = np.where(table.project_active, table.project_peak * phase_profile(share), idle_need)
     table.need[research] = need[research]
-    return finished, started
+    return finished, started, unserved_waits
 
 
 def product_lifecycle(table: TeamTable, week: int, sc: Scenario) -> np.ndarray:
     """Grow product demand, apply launch spikes and open tiers where capacity allows.
+
+    Demand responds to service (MODEL-REFERENCE §11): its growth step sees the team's
+    current capacity, and the service quality comes from the latency of last week's
+    demand at that capacity (before this week's growth, spikes and tier opening); poor
+    service slows growth and loses users. Draws no random numbers.
 
     Returns:
         Indices of product teams that opened a tier this week.
@@ -193,11 +203,11 @@ def product_lifecycle(table: TeamTable, week: int, sc: Scenario) -> np.ndarray:
     if product.size == 0:
         return product
     p = sc.product
-    demand = demand_growth(table.demand[product], table.demand_base[product], p)
+    capacity = serving_capacity(table.gpus[product], p)
+    demand = demand_growth(table.demand[product], table.demand_base[product], capacity, p)
     spike = sum(e.tranches for e in p.demand_spikes if e.week == week)
     if spike:
         demand = demand + spike * p.users_per_tranche / product.size
-    capacity = serving_capacity(table.gpus[product], p)
     tiers_before = table.tiers_open[product].copy()
     tiers, demand = tiers_unlocked(capacity, demand, tiers_before, p)
     table.tiers_open[product] = tiers
@@ -219,7 +229,7 @@ def lifecycle_phase(
         rng: The model's generator.
     """
     ambition = ambition**sc.projects.ambition_exponent
-    finished, started = research_lifecycle(table, week, ambition, sc, rng)
+    finished, started, unserved = research_lifecycle(table, week, ambition, sc, rng)
     opened = product_lifecycle(table, week, sc)
     return LifecycleResult(
         finished=finished,
@@ -229,4 +239,5 @@ def lifecycle_phase(
         started_weeks=table.project_duration[started],
         tiers_opened=opened,
         tiers=table.tiers_open[opened],
+        unserved_waits=unserved,
     )

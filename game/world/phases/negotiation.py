@@ -14,9 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from agents.negotiation import NegotiationParams, reservation_prices, tactics
+from agents.negotiation import reservation_prices, tactics
 from agents.table import TeamTable
+from agents.valuation import value
+from game.scenario import Scenario
 from game.world.credits import Credits
+from game.world.phases.bidding import BidResult
 from market.negotiation import negotiate_batch
 
 __all__ = ["Loans", "Pairs", "match_partners", "negotiate_loans", "negotiation_phase"]
@@ -118,37 +121,55 @@ class Loans:
 
 def negotiate_loans(
     table: TeamTable,
-    values: np.ndarray,
+    offer: BidResult,
     balances: np.ndarray,
     ties: sp.csr_matrix,
-    cfg: NegotiationParams,
+    sc: Scenario,
+    *,
+    lenders_allowed: np.ndarray | None = None,
 ) -> Loans:
     """Match teams in deficit with lenders and bargain over loans, all pairs at once.
 
-    Reservation prices come from the valuations (:func:`reservation_prices`), tactics
-    from stress (:func:`tactics`); a borrower never agrees to more than its credits
+    Both sides value the tranches at stake with their own production over a lease
+    (:mod:`agents.valuation`): a loan is considered only where the borrower's gain exceeds
+    the lender's loss (its opportunity cost, and its reservation); the borrower's
+    reservation is its gain raised by stress. Tactics come from stress
+    (:func:`agents.negotiation.tactics`); a borrower never agrees to more than its credits
     pay for. Nothing moves here: the caller transfers the tranches and credits.
 
     Args:
         table: The team table (holdings, needs, stress).
-        values: ``(n, k)`` true marginal values of this week's bid book.
+        offer: This week's bid result (values and situation).
         balances: Credits each team has.
         ties: Team-to-team tie matrix (neighbours are asked first).
-        cfg: Negotiation settings.
+        sc: The scenario (negotiation settings, lease, production parameters).
+        lenders_allowed: Teams that may lend (default: all); a team whose surplus is
+            promised to the reallocation group may not.
     """
+    cfg = sc.negotiation
     empty = Loans(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     gpus = table.gpus
     deficit = np.floor(np.maximum(0.0, table.need - gpus))
     surplus = np.floor(np.maximum(0.0, gpus - table.need))
+    if lenders_allowed is not None:
+        surplus = np.where(lenders_allowed, surplus, 0.0)
     pairs = match_partners(deficit, surplus, ties)
     if pairs.borrower.size == 0:
         return empty
-    b, lnd = pairs.borrower, pairs.lender
-    scale = values[:, 0]
-    lender_value = np.where(scale[lnd] > 0, scale[lnd], values.max())
-    b_res, l_res = reservation_prices(scale[b], lender_value, table.stress[b], cfg)
-    units = np.minimum(pairs.units, np.floor(balances[b] / np.maximum(l_res, 1e-9)))
-    ok = units >= 1
+    b, lnd, units = pairs.borrower, pairs.lender, pairs.units
+    sit, weeks = offer.situation, sc.market.lease_weeks
+
+    def worth(rows: np.ndarray, gpus: np.ndarray) -> np.ndarray:
+        return value(sit.rows(rows), gpus, weeks, sc.research, sc.product, sc.valuation)
+
+    # What the tranches at stake add to the borrower's output, and take from the lender's.
+    borrower_value = (worth(b, np.stack([gpus[b] + units, gpus[b]], 1)) @ [1.0, -1.0]) / units
+    lender_cost = (worth(lnd, np.stack([gpus[lnd], gpus[lnd] - units], 1)) @ [1.0, -1.0]) / units
+    b_res, l_res = reservation_prices(borrower_value, lender_cost, table.stress[b], cfg)
+    # A loan happens only if it creates value (MODEL-REFERENCE §5); stress only moves the price.
+    creates_value = borrower_value >= lender_cost
+    units = np.minimum(units, np.floor(balances[b] / np.maximum(l_res, 1e-9)))
+    ok = (units >= 1) & creates_value
     b, lnd, units, b_res, l_res = b[ok], lnd[ok], units[ok], b_res[ok], l_res[ok]
     if b.size == 0:
         return empty
@@ -168,26 +189,35 @@ _NO_LOANS = Loans(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.
 def negotiation_phase(
     table: TeamTable,
     credits: Credits,
-    values: np.ndarray,
+    offer: BidResult,
     ties: sp.csr_matrix,
-    cfg: NegotiationParams,
+    sc: Scenario,
     week: int,
+    *,
+    lenders_allowed: np.ndarray | None = None,
 ) -> Loans:
     """Negotiate this week's loans and settle them: tranches to borrowers, credits to lenders.
+
+    The lender gives its latest-returning tranches; the borrower holds each for the
+    lease it had left, so loans neither create nor destroy tranche-weeks.
 
     Returns:
         The loans as settled (``units`` is what actually moved).
     """
     table.deals_in = np.zeros(table.n)
     table.deals_out = np.zeros(table.n)
-    if not cfg.enabled:
+    if not sc.negotiation.enabled:
         return _NO_LOANS
-    loans = negotiate_loans(table, values, credits.balances, ties, cfg)
+    loans = negotiate_loans(
+        table, offer, credits.balances, ties, sc, lenders_allowed=lenders_allowed
+    )
     if loans.borrower.size == 0:
         return _NO_LOANS
     b, lender, price = loans.borrower, loans.lender, loans.price
-    moved = table.take(lender, loans.units)
-    table.give(b, moved)
+    # Lent tranches keep their remaining lease: no tranche-week is created or lost.
+    leases = table.take_leases(lender, loans.units)
+    table.give_leases(b, leases)
+    moved = leases.sum(axis=1)
     credits.transfer(b, lender, moved * price, week)
     table.deals_in[b] = moved
     table.deals_out[lender] = moved

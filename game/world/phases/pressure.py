@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents import emotion
-from agents.schema import clip, clip01, mean
+from agents.schema import clip01
 from agents.table import TeamTable
 from game.scenario import Scenario
 from game.world.urgency import urgency
@@ -19,8 +19,6 @@ __all__ = ["BURNOUT_LEVEL", "PressureResult", "pressure_phase"]
 
 #: Burnout above this counts as "in burnout" (events, the burnout_teams metric).
 BURNOUT_LEVEL = 0.5
-#: Hiring appeal (compute per head relative to the lab's mean) is capped at this.
-MAX_HIRING_APPEAL = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +49,14 @@ def pressure_phase(
 
     Stress follows the job demands–resources update (deficit, deadline urgency,
     lost auctions, envy, reclaim shocks, recovery) plus contagion over the org ties;
-    burnout builds above its threshold and heals slowly; people leave at a hazard
-    rising with burnout and envy, and teams hire back towards their target at a
-    rate that rises with compute per person (GPUs attract talent).
+    burnout builds above its threshold and heals below it; people leave at a hazard
+    rising with burnout and envy, and teams hire back towards their target.
+
+    Hiring replaces attrition when compute is adequate (MODEL-REFERENCE §11): each
+    missing person is hired this week with probability
+    ``lab.hiring_rate × satisfaction``, where the compute satisfaction
+    ``clip01(gpus / need)`` is 1 for a team whose need is met (or that needs nothing)
+    and falls to 0 for a team holding no GPUs (talent goes where the compute is).
     """
     e = sc.emotion
     gpus = table.gpus
@@ -62,7 +65,7 @@ def pressure_phase(
     table.envy = emotion.normalised_envy(per_head)
     reclaimed = clip01(table.reclaimed / np.maximum(gpus + table.reclaimed, 1e-9))
     terms = emotion.stress_terms(
-        table.stress, deficit, urgency(table), table.lost, table.envy, reclaimed, e.stress
+        table.stress, deficit, urgency(table, sc), table.lost, table.envy, reclaimed, e.stress
     )
     contagion = emotion.contagion(table.stress, ties, e.contagion, rng)
     table.stress = emotion.stress_update(table.stress, terms, contagion)
@@ -73,8 +76,8 @@ def pressure_phase(
     whole = np.floor(table.headcount).astype(np.int64)
     departures = emotion.attrition(whole, prob, rng).astype(float)
     missing = np.maximum(0, np.floor(table.headcount_target - table.headcount + departures))
-    appeal = clip(per_head / max(mean(per_head), 1e-9), 0.0, MAX_HIRING_APPEAL)
-    hires = rng.binomial(missing.astype(np.int64), clip01(sc.lab.hiring_rate * appeal))
+    satisfaction = 1.0 - deficit  # clip01(gpus / need), 1 when nothing is needed
+    hires = rng.binomial(missing.astype(np.int64), clip01(sc.lab.hiring_rate * satisfaction))
     table.headcount = table.headcount - departures + hires
     return PressureResult(
         terms={**terms, "contagion": contagion},

@@ -11,15 +11,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents import emotion, productivity
 from agents.schema import clip01
 from agents.table import TeamTable
+from agents.valuation import Situation, research_rate, value
 from game.scenario import Scenario
 
-__all__ = ["IDLE_RESEARCH_RATE", "WorkResult", "milestones", "work_phase"]
-
-#: Research teams between projects explore at this share of their output rate.
-IDLE_RESEARCH_RATE = 0.2
+__all__ = ["WorkResult", "milestones", "work_phase"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,10 +26,13 @@ class WorkResult:
     Attributes:
         milestone_teams: Research teams that passed a new milestone.
         milestones_hit: Milestones each of them has reached now.
+        value: Each team's output this week in credits (research at leadership's exchange
+            rate, counting only output its project still needed).
     """
 
     milestone_teams: np.ndarray
     milestones_hit: np.ndarray
+    value: np.ndarray
 
 
 def milestones(table: TeamTable, n_milestones: int) -> np.ndarray:
@@ -45,25 +45,24 @@ def milestones(table: TeamTable, n_milestones: int) -> np.ndarray:
     return new
 
 
-def work_phase(table: TeamTable, sc: Scenario, offline_share: float) -> WorkResult:
+def work_phase(table: TeamTable, sc: Scenario, sit: Situation, offline_share: float) -> WorkResult:
     """Produce this week's output from the online GPUs and count milestones.
+
+    Output comes from the same production functions and situation as the teams' values
+    (:mod:`agents.valuation`), so what a team bid for is what it produces.
 
     Args:
         table: The team table (``output``, project progress and milestones updated).
-        sc: The scenario (production, performance and product parameters).
+        sc: The scenario (production, product and valuation parameters).
+        sit: The teams' situation this week.
         offline_share: Share of the fleet offline this week.
     """
     gpus = table.gpus * (1.0 - offline_share)
-    mult = emotion.team_performance(table.stress, table.is_research, sc.emotion.performance)
-    research_out = productivity.research_output(
-        table.headcount, gpus, mult, table.burnout, sc.research
-    )
-    capacity = productivity.serving_capacity(gpus, sc.product)
-    value = productivity.product_value(table.demand, capacity, sc.product) * mult
-    value = value * (1.0 - table.burnout)
-    research_out = np.where(table.project_active, research_out, IDLE_RESEARCH_RATE * research_out)
-    table.output = np.where(table.is_research, research_out, value)
-    active = table.is_research & table.project_active
+    research_out = research_rate(sit, gpus, sc.research)
+    worth = value(sit, gpus, 1.0, sc.research, sc.product, sc.valuation)
+    research = table.is_research
+    table.output = np.where(research, research_out, worth)
+    active = sit.active
     table.project_progress[active] += research_out[active]
     hit = milestones(table, sc.projects.milestones)
-    return WorkResult(milestone_teams=hit, milestones_hit=table.milestones_hit[hit])
+    return WorkResult(milestone_teams=hit, milestones_hit=table.milestones_hit[hit], value=worth)
