@@ -83,6 +83,18 @@ class MarketConfig(Params):
     max_units_per_bid: int = Field(
         8, ge=1, le=200, description="Most tranches one team bids for in one week."
     )
+    price_forecast_weight: float = Field(
+        0.3,
+        gt=0,
+        le=1,
+        description=(
+            "How fast the price teams expect follows the market: each week forecast += "
+            "w x (clearing price - forecast), and a week in which nobody bought lowers it by "
+            "the same share (adaptive expectations, Nerlove 1958). Price-taking bidders under "
+            "proportional share spend the forecast on each tranche worth it; at 1 they expect "
+            "last week's price, and the price swings from week to week (a cobweb)."
+        ),
+    )
     fill_unsold: bool = Field(
         True,
         description=(

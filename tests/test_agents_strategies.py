@@ -334,6 +334,7 @@ def test_team_view_exposes_only_what_a_team_may_know():
         "last_price",
         "params",
         "need",
+        "price_forecast",
     }
 
 
@@ -372,7 +373,8 @@ def test_team_view_rows_selects_a_sub_batch_sharing_the_market_facts():
     np.testing.assert_array_equal(sub.stress, [0.3, 0.1])
     np.testing.assert_array_equal(sub.lost_last, [True, True])
     np.testing.assert_array_equal(sub.spent_this_quarter, [3.0, 1.0])
-    for name in ("weeks_left_in_quarter", "n_bidders", "pricing", "last_price", "params"):
+    market_facts = ("weeks_left_in_quarter", "n_bidders", "pricing", "last_price", "params")
+    for name in (*market_facts, "price_forecast"):
         assert getattr(sub, name) == getattr(view, name)
     assert not sub.values.flags.writeable
     assert view.rows(np.array([], dtype=int)).values.shape == (0, 2)
@@ -395,6 +397,7 @@ def test_team_view_does_not_freeze_the_callers_arrays():
         ({"n_bidders": 0}, "n_bidders"),
         ({"weeks_left_in_quarter": -1}, "weeks_left_in_quarter"),
         ({"last_price": -1.0}, "last_price"),
+        ({"price_forecast": float("nan")}, "price_forecast"),
         ({"pricing": "ascending_clock"}, "pricing"),
         ({"pricing": "vickrey"}, "pricing"),
         ({"params": {"shade": 0.5}}, "params"),
@@ -687,6 +690,16 @@ def test_every_builtin_spends_the_forecast_price_per_worthwhile_tranche_under_pr
     assert positive.size >= 1
     np.testing.assert_allclose(positive, 7.0)
     assert bids[0, 3] == 0.0
+
+
+def test_the_price_forecast_defaults_to_the_last_price_and_drives_price_takers():
+    assert make_view([[1.0]], last_price=4.0).price_forecast == 4.0
+    assert make_view([[1.0]]).price_forecast is None
+    view = make_view(
+        [[10.0, 8.0, 6.0]], last_price=9.0, price_forecast=7.0, pricing=Pricing.PROPORTIONAL
+    )
+    # A price-taker spends the forecast (7) on each tranche worth it, not last week's 9.
+    np.testing.assert_allclose(Truthful().bid(view, None), [[7.0, 7.0, 0.0]])
 
 
 def test_truthful_bids_values_within_budget():

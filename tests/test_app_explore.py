@@ -204,6 +204,13 @@ def test_the_spot_pool_toggle_applies(at):
     assert at.session_state["scenario"].market.fill_unsold is True
 
 
+def test_the_price_forecast_weight_slider_applies(at):
+    at.slider(key="rules.market.price_forecast_weight").set_value(0.6)
+    apply_rules(at)
+    assert not at.exception and not errors(at)
+    assert at.session_state["scenario"].market.price_forecast_weight == 0.6
+
+
 def test_the_new_value_and_stress_keys_apply(at):
     open_sections(at, "Values and demand", "Stress", "Productivity")
     at.number_input(key="rules.valuation.credits_per_output").set_value(120.0)

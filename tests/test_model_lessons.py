@@ -188,3 +188,38 @@ def test_the_mechanism_grid_names_a_bad_argument_without_a_traceback(argv, messa
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_the_price_forecast_follows_the_price_and_falls_in_weeks_without_trade():
+    from game.world.state import WorldState
+
+    w = WorldState(week=0, fleet0=10.0, fleet=10.0)
+    w.observe_price(float("nan"), 0.3)  # nothing to forget yet
+    assert w.price_forecast is None and w.last_price is None
+    w.observe_price(100.0, 0.3)
+    assert w.price_forecast == 100.0 and w.last_price == 100.0
+    w.observe_price(50.0, 0.3)
+    assert w.price_forecast == pytest.approx(85.0) and w.last_price == 50.0
+    w.observe_price(float("nan"), 0.3)  # nobody bought at the expected price
+    assert w.price_forecast == pytest.approx(59.5) and w.last_price == 50.0
+
+
+def _proportional_price_swing(seed: int, weight: float) -> tuple[float, int]:
+    frame = weeks(
+        "lab-2025",
+        seed,
+        **{"market.mechanism": "proportional_share", "market.price_forecast_weight": weight},
+    )
+    price = frame["price"].to_numpy()[8:]  # after the first weeks' warm-up
+    return float(np.nanstd(price) / np.nanmean(price)), int(np.isnan(price).sum())
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_price_takers_under_proportional_share_do_not_drive_a_cobweb(seed):
+    # Expecting last week's price (weight 1), price-takers all spend when it was low and
+    # stop when it was high: the price swings and some weeks nobody buys at all. The
+    # default adaptive forecast keeps every week trading and the swing far smaller.
+    swing, dead_weeks = _proportional_price_swing(seed, 0.3)
+    naive_swing, naive_dead = _proportional_price_swing(seed, 1.0)
+    assert dead_weeks == 0 and naive_dead > 0
+    assert swing < 0.6 < naive_swing, (swing, naive_swing)

@@ -70,6 +70,13 @@ SECTIONS: tuple[Section, ...] = (
             RuleField(MECHANISM, "Allocation rule", "select"),
             RuleField("market.reserve", "Reserve price (credits per tranche)", "float", 1.0),
             RuleField(FILL_UNSOLD, "Spot pool for unsold tranches", "toggle"),
+            RuleField(
+                "market.price_forecast_weight",
+                "Price forecast weight",
+                "slider",
+                0.05,
+                floor=0.05,
+            ),
         ),
         expanded=True,
     ),

@@ -77,12 +77,14 @@ def price_taking(worth: np.ndarray, price: float | None) -> np.ndarray:
     pool in proportion. A price-taking user (Kelly 1997; Johari & Tsitsiklis 2004 call the
     resulting equilibrium efficient) spends the forecast price on every tranche worth at
     least that price. Without a forecast (the first priced week) each row's forecast is its
-    smallest positive worth, so no team spends its whole budget blind.
+    smallest positive worth, so no team spends its whole budget blind. The model's forecast
+    is a smoothed history of clearing prices (``market.price_forecast_weight``): expecting
+    last week's price makes the spending of price-takers swing from week to week.
 
     Args:
         worth: (m, k) what each tranche is worth to the team (its values, or what its
             strategy makes of them).
-        price: The forecast price per tranche (the last clearing price), or None.
+        price: The forecast price per tranche, or None.
 
     Returns:
         (m, k) money bids, non-increasing along each row.

@@ -34,7 +34,7 @@ class Truthful(BiddingStrategy):
     def propose(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
         """Return a copy of the values (price-taking money under proportional share)."""
         if view.pricing is Pricing.PROPORTIONAL:
-            return price_taking(view.values, view.last_price)
+            return price_taking(view.values, view.price_forecast)
         return view.values.copy()
 
 
@@ -68,7 +68,7 @@ class Shaded(BiddingStrategy):
             bids[:, :1] = view.values[:, :1]
             return bids
         if view.pricing is Pricing.PROPORTIONAL:
-            return price_taking(view.values, view.last_price)
+            return price_taking(view.values, view.price_forecast)
         return view.values.copy()
 
 
@@ -98,7 +98,7 @@ class AuctionFever(BiddingStrategy):
         bids = view.values * arousal[:, None]
         fevered = np.where(view.values > 0.0, bids + p.joy_of_winning, 0.0)
         if view.pricing is Pricing.PROPORTIONAL:
-            return price_taking(fevered, view.last_price)
+            return price_taking(fevered, view.price_forecast)
         return fevered
 
 
@@ -144,5 +144,5 @@ class BudgetPacer(BiddingStrategy):
         multiplier = lam + (1.0 - lam) * full
         paced = values * multiplier[:, None]
         if view.pricing is Pricing.PROPORTIONAL:
-            return price_taking(paced, view.last_price)
+            return price_taking(paced, view.price_forecast)
         return paced

@@ -80,6 +80,8 @@ class TeamView:
         n_bidders: number of bidders in the whole market (>= 1).
         pricing: how the clearing rule charges winners (strategies branch on this).
         last_price: last round's clearing price, or None if there was none.
+        price_forecast: the price the market expects (a smoothed history of clearing
+            prices); defaults to ``last_price``.
         params: the bidding parameters.
     """
 
@@ -94,6 +96,7 @@ class TeamView:
     last_price: float | None = None
     params: BiddingParams = field(default_factory=BiddingParams)
     need: np.ndarray | None = None
+    price_forecast: float | None = None
 
     def __post_init__(self) -> None:
         """Freeze the arrays and check shapes and scalars."""
@@ -123,14 +126,18 @@ class TeamView:
             raise ValueError(
                 f"TeamView.pricing = {self.pricing!r} is not allowed; one of {allowed}"
             ) from None
-        if self.last_price is not None:
-            price = float(self.last_price)
+        if self.price_forecast is None:
+            object.__setattr__(self, "price_forecast", self.last_price)
+        for name in ("last_price", "price_forecast"):
+            given = getattr(self, name)
+            if given is None:
+                continue
+            price = float(given)
             if not (np.isfinite(price) and price >= 0.0):
                 raise ValueError(
-                    f"TeamView.last_price = {self.last_price!r} is not allowed; "
-                    "use None or a finite number >= 0"
+                    f"TeamView.{name} = {given!r} is not allowed; use None or a finite number >= 0"
                 )
-            object.__setattr__(self, "last_price", price)
+            object.__setattr__(self, name, price)
         if not isinstance(self.params, BiddingParams):
             raise ValueError(f"TeamView.params = {self.params!r} is not a BiddingParams")
 
@@ -150,6 +157,7 @@ class TeamView:
         pricing: Pricing,
         last_price: float | None,
         params: BiddingParams,
+        price_forecast: float | None = None,
     ) -> TeamView:
         """The view of some rows of the lab's arrays, built without re-checking them.
 
@@ -172,6 +180,9 @@ class TeamView:
         object.__setattr__(view, "n_bidders", n_bidders)
         object.__setattr__(view, "pricing", pricing)
         object.__setattr__(view, "last_price", last_price)
+        object.__setattr__(
+            view, "price_forecast", last_price if price_forecast is None else price_forecast
+        )
         object.__setattr__(view, "params", params)
         return view
 
@@ -199,6 +210,7 @@ class TeamView:
             pricing=self.pricing,
             last_price=self.last_price,
             params=self.params,
+            price_forecast=self.price_forecast,
         )
 
     @classmethod
@@ -216,6 +228,7 @@ class TeamView:
         last_price: float | None = None,
         params: BiddingParams | None = None,
         need: float | None = None,
+        price_forecast: float | None = None,
     ) -> TeamView:
         """A view of one team (every array has one row).
 
@@ -231,6 +244,7 @@ class TeamView:
             pricing: How the clearing rule charges winners.
             last_price: Last clearing price, or None.
             params: Bidding parameters (defaults if None).
+            price_forecast: The expected price (default: ``last_price``).
 
         Returns:
             A TeamView with m = 1.
@@ -247,4 +261,5 @@ class TeamView:
             last_price=last_price,
             params=params if params is not None else BiddingParams(),
             need=None if need is None else np.array([need], dtype=float),
+            price_forecast=price_forecast,
         )

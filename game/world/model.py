@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from mesa.agent import AgentSet
 
+import market
 from agents.reallocation import ReallocationGroup
 from agents.table import KIND_NAMES
 from agents.teams import TeamAgent, team_class
@@ -153,8 +154,8 @@ class ComputeGame(mesa.Model):
             clearing.payments,
             None if np.isnan(clearing.price) else clearing.price,
         )
-        if not np.isnan(clearing.price):
-            self.world.last_price = clearing.price
+        if market.MECHANISMS[self.scenario.clearing_rule].uses_money:
+            self.world.observe_price(clearing.price, self.scenario.market.price_forecast_weight)
         if self.keep_books:
             t = self.teams
             self.books.append(

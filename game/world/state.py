@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 __all__ = ["WorldState"]
@@ -17,6 +18,8 @@ class WorldState:
         fleet: Fleet size now, in tranches.
         offline_share: Share of the fleet offline this week (an outage).
         last_price: The last clearing price, or None before the first priced week.
+        price_forecast: The price teams expect (adaptive expectations of the clearing
+            price), or None before the first priced week.
     """
 
     week: int
@@ -24,6 +27,25 @@ class WorldState:
     fleet: float
     offline_share: float = 0.0
     last_price: float | None = None
+    price_forecast: float | None = None
+
+    def observe_price(self, price: float, weight: float) -> None:
+        """Remember a money market's clearing price and move the forecast towards it.
+
+        Args:
+            price: This week's clearing price (NaN when nobody bought).
+            weight: Share of the gap between price and forecast closed each week; a week
+                without trade lowers the forecast by this share.
+        """
+        if math.isnan(price):
+            if self.price_forecast is not None:
+                self.price_forecast *= 1.0 - weight
+            return
+        self.last_price = price
+        if self.price_forecast is None:
+            self.price_forecast = price
+        else:
+            self.price_forecast += weight * (price - self.price_forecast)
 
     @property
     def ambition(self) -> float:

@@ -62,9 +62,17 @@ def mechanisms_section() -> None:
     st.markdown("#### How teams bid")
     for name, cls in STRATEGIES.items():
         st.markdown(f"- **{name.replace('_', ' ')}** — {cls.metadata['description']}")
+    st.markdown(
+        "Under proportional share a bid is money, not a value: every strategy spends like "
+        "Kelly's *price-taker* — the expected price on each tranche worth at least that "
+        "much. The expected price follows the clearing price gradually (*Price forecast "
+        "weight* under *Market*); expecting last week's price makes everyone buy when it was "
+        "low and stop when it was high, so the price swings week to week (a cobweb)."
+    )
     st.caption(
         "Auction fever: Ku, Malhotra & Murnighan (2005), *Organ. Behav. Hum. Decis. Process.* "
-        "96. Demand reduction under uniform pricing: Ausubel et al. (2014)."
+        "96. Demand reduction under uniform pricing: Ausubel et al. (2014). Price-taking "
+        "users of proportional share: Kelly (1997); adaptive expectations: Nerlove (1958)."
     )
 
 

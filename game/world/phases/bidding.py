@@ -159,6 +159,7 @@ def bidding_phase(
             n_bidders=table.n,
             pricing=pricing,
             last_price=last_price,
+            price_forecast=world.price_forecast,
             params=sc.bidding,
         )
         raw[group.rows] = group.cls.propose_for(group.members, view, rng)
