@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -188,7 +190,9 @@ def test_narrative_log_tells_what_happened(lab_runs):
         events["kind"]
     )
     reclaim = events[events["kind"] == "reclaim"].iloc[0]
-    assert "tranches to a reclaim; stress" in reclaim["text"]
+    assert re.search(r"lost (1 tranche|\d+ tranches) to a reclaim; stress", reclaim["text"])
+    # A count of one reads "1 tranche", never "1 tranches".
+    assert not events["text"].str.contains(r"\b1 tranches\b").any()
     assert lab_runs[0].events.lines(last=1)[0].startswith("week ")
 
 

@@ -19,6 +19,11 @@ def _people(count: float) -> str:
     return "1 person" if count == 1 else f"{count:.0f} people"
 
 
+def _tranches(units: np.ndarray) -> np.ndarray:
+    """``"tranche"`` where a count is one, ``"tranches"`` elsewhere."""
+    return np.where(np.round(np.asarray(units, dtype=float)) == 1, "tranche", "tranches")
+
+
 def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: int) -> None:
     """Append this week's events to ``log``.
 
@@ -35,9 +40,10 @@ def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: in
 
     s = r.supply
     if s.go_live:
-        log.add(week, "supply", f"{s.go_live:.0f} tranches went live")
+        log.add(week, "supply", f"{s.go_live:.0f} {_tranches(s.go_live)} went live")
     if s.lease_expiry:
-        log.add(week, "supply", f"leases ended: {s.lease_expiry:.0f} tranches left")
+        left = _tranches(s.lease_expiry)
+        log.add(week, "supply", f"leases ended: {s.lease_expiry:.0f} {left} left")
     if s.outage_share:
         log.add(week, "outage", f"outage: {s.outage_share:.0%} of the fleet offline this week")
 
@@ -55,10 +61,10 @@ def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: in
         log.add_many(
             week,
             "project_started",
-            "a new project appeared at {team}: needs {need:.0f} tranches, "
-            "deadline in {weeks} weeks",
+            "a new project appeared at {team}: needs {need:.0f} {noun}, deadline in {weeks} weeks",
             who(life.started),
             need=life.started_need,
+            noun=_tranches(life.started_need),
             weeks=life.started_weeks,
         )
     if life.tiers_opened.size:
@@ -76,26 +82,29 @@ def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: in
         log.add_many(
             week,
             "reclaim",
-            "{team} lost {units:.0f} tranches to a reclaim; stress {stress:.2f}",
+            "{team} lost {units:.0f} {noun} to a reclaim; stress {stress:.2f}",
             who(realloc.reclaimed_from[got]),
             units=realloc.reclaimed[got],
+            noun=_tranches(realloc.reclaimed[got]),
             stress=realloc.stress_after[got],
         )
     if realloc.fast_tracked.size:
         log.add_many(
             week,
             "fast_track",
-            "{team} was fast-tracked {units:.0f} tranches",
+            "{team} was fast-tracked {units:.0f} {noun}",
             who(realloc.fast_tracked),
             units=realloc.fast_track_units,
+            noun=_tranches(realloc.fast_track_units),
         )
     if realloc.noticed.size:
         log.add_many(
             week,
             "reclaim_notice",
-            "reallocation gave {team} notice: {units:.0f} tranches in {notice} week(s)",
+            "reallocation gave {team} notice: {units:.0f} {noun} in {notice} week(s)",
             who(realloc.noticed),
             units=realloc.notice_units,
+            noun=_tranches(realloc.notice_units),
             notice=np.full(realloc.noticed.size, realloc.notice_weeks),
         )
 
@@ -112,10 +121,11 @@ def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: in
         log.add_many(
             week,
             "deal",
-            "{lender} lent {units:.0f} tranches to {team} at {price:.1f} credits each",
+            "{lender} lent {units:.0f} {noun} to {team} at {price:.1f} credits each",
             who(loans.borrower),
             lender=np.array(who(loans.lender), dtype=object),
             units=loans.units,
+            noun=_tranches(loans.units),
             price=loans.price,
         )
 
