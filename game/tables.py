@@ -13,7 +13,7 @@ from pydantic import Field, field_validator
 
 import market
 from agents.schema import Params, WeekEvent
-from agents.strategies import STRATEGIES
+from agents.strategies import STRATEGIES, bot_strategies
 
 __all__ = [
     "GovernanceConfig",
@@ -56,11 +56,17 @@ class LabConfig(Params):
     @field_validator("strategy_mix")
     @classmethod
     def _mix_is_valid(cls, mix: dict[str, float]) -> dict[str, float]:
+        bots = sorted(bot_strategies())
         if not mix:
-            raise ValueError(f"needs at least one strategy from {sorted(STRATEGIES)}")
+            raise ValueError(f"needs at least one strategy from {bots}")
         for name, share in mix.items():
-            if name not in STRATEGIES:
-                raise ValueError(f"unknown strategy {name!r}; allowed: {sorted(STRATEGIES)}")
+            if name not in bots:
+                raise ValueError(
+                    f"unknown strategy {name!r}; allowed: {bots} (people take seats in a "
+                    "workshop, not through the mix)"
+                    if name in STRATEGIES
+                    else f"unknown strategy {name!r}; allowed: {bots}"
+                )
             if not share >= 0:
                 raise ValueError(f"share of {name!r} is {share}; allowed: >= 0")
         if sum(mix.values()) <= 0:

@@ -25,12 +25,14 @@ from agents.strategies import (
     BiddingStrategy,
     BudgetPacer,
     Feedback,
+    Human,
     Shaded,
     TeamView,
     Truthful,
     clip_to_budget,
     enforce_non_increasing,
     get_strategy,
+    order_row,
     register_strategy,
     shade_factor,
     unregister_strategy,
@@ -223,6 +225,47 @@ class TestAuctionFever(StrategyContract):
 
 class TestBudgetPacer(StrategyContract):
     strategy_cls = BudgetPacer
+
+
+class TestHuman(StrategyContract):
+    """A silent seat: the contract holds for the bot it falls back on."""
+
+    strategy_cls = Human
+
+
+def test_order_row_lays_out_a_players_steps_highest_price_first():
+    np.testing.assert_array_equal(order_row([(2, 50.0), (1, 80.0)], 5), [80, 50, 50, 0, 0])
+    np.testing.assert_array_equal(order_row([(9, 10.0)], 3), [10, 10, 10])
+    np.testing.assert_array_equal(order_row([], 2), [0, 0])
+
+
+def test_a_seat_bids_its_players_order_and_a_silent_seat_its_bots_bid():
+    values = np.array([[10.0, 8.0, 6.0], [9.0, 7.0, 5.0], [4.0, 3.0, 2.0]])
+    view = make_view(values, budget=100.0, pricing=Pricing.DISCRIMINATORY, n_bidders=4)
+    played = Human(bot=Truthful())
+    played.order, played.requested = order_row([(2, 3.0)], 3), 2.0
+    silent_shaded, silent_truthful = Human(bot=Shaded()), Human()
+    rng = np.random.default_rng(0)
+    bids = Human.bid_for([played, silent_shaded, silent_truthful], view, rng)
+    np.testing.assert_allclose(bids[0], [3.0, 3.0, 0.0])
+    np.testing.assert_allclose(bids[1], Shaded().bid(view.rows([1]), rng)[0])
+    np.testing.assert_allclose(bids[2], values[2])
+    reports = Human.report_for([played, silent_shaded, silent_truthful], view, rng)
+    np.testing.assert_array_equal(reports, [2.0, 3.0, 3.0])
+
+
+def test_a_seats_order_is_capped_by_its_budget_like_any_bid():
+    view = make_view([[10.0, 8.0]], budget=5.0)
+    seat = Human()
+    seat.order = order_row([(2, 4.0)], 2)
+    np.testing.assert_allclose(seat.bid(view, np.random.default_rng(0)), [[4.0, 1.0]])
+
+
+def test_a_scenario_mix_cannot_seat_people():
+    from game import ScenarioError, load_scenario
+
+    with pytest.raises(ScenarioError, match="people take seats in a workshop"):
+        load_scenario("classroom", {"lab.strategy_mix": {"human": 1.0}})
 
 
 def _all_subclasses(cls: type) -> set[type]:

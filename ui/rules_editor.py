@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from agents.strategies import STRATEGIES
+from agents.strategies import bot_strategies
 from game import Scenario
 from ui import state
 from ui.labels import choice_label, mechanism_label
@@ -108,7 +108,7 @@ def _mechanism_note(sc: Scenario) -> None:
 def _mix(f: RuleField) -> None:
     st.markdown(f"**{f.label}**", help=help_text(f.key))
     cols = st.columns(2)
-    for i, name in enumerate(STRATEGIES):
+    for i, name in enumerate(bot_strategies()):
         with cols[i % 2]:
             st.number_input(
                 name.replace("_", " "),
@@ -116,7 +116,7 @@ def _mix(f: RuleField) -> None:
                 max_value=1.0,
                 step=f.step,
                 key=widget_key(f.key, name),
-                help=STRATEGIES[name].metadata["description"],
+                help=bot_strategies()[name].metadata["description"],
                 persist_state="session",
             )
 

@@ -3,7 +3,7 @@
 Pure functions, no Streamlit: every field is a dotted scenario key, and its help,
 range and choices come from :mod:`game.keys` (the one helper for dotted keys), the
 mechanism choices and labels from ``market.MECHANISMS`` and the strategy descriptions
-from ``agents.strategies.STRATEGIES``. So the editor stays true to :mod:`game.scenario`
+from ``agents.strategies.bot_strategies()``. So the editor stays true to :mod:`game.scenario`
 and offers a rule a plugin registered without any change here.
 """
 
@@ -17,7 +17,7 @@ from typing import Any, Literal
 import pandas as pd
 
 import market
-from agents.strategies import STRATEGIES
+from agents.strategies import bot_strategies
 from game import Scenario, keys
 from ui.labels import choice_label, mechanism_label
 
@@ -210,7 +210,7 @@ def help_text(key: str) -> str:
         )
     if key == STRATEGY_MIX:
         return f"{info.description} " + " ".join(
-            f"{n}: {cls.metadata['description']}" for n, cls in STRATEGIES.items()
+            f"{n}: {cls.metadata['description']}" for n, cls in bot_strategies().items()
         )
     if key == GO_LIVE:
         return (
@@ -284,7 +284,7 @@ def widget_values(sc: Scenario) -> dict[str, Any]:
             continue
         value = sc.get(f.key)
         if f.kind == "mix":
-            for name in STRATEGIES:
+            for name in bot_strategies():
                 out[widget_key(f.key, name)] = float(value.get(name, 0.0))
         elif f.key == MECHANISM:
             out[widget_key(f.key)] = market.resolve_mechanism(value)
@@ -335,7 +335,7 @@ def overrides_from(values: Mapping[str, Any], go_live: pd.DataFrame | None) -> d
             if go_live is not None:
                 out[f.key] = events_from_frame(go_live)
         elif f.kind == "mix":
-            out[f.key] = {name: float(values[widget_key(f.key, name)]) for name in STRATEGIES}
+            out[f.key] = {name: float(values[widget_key(f.key, name)]) for name in bot_strategies()}
         else:
             out[f.key] = values[widget_key(f.key)]
     return out

@@ -23,6 +23,7 @@ from agents.strategies.base import (
     shade_factor,
 )
 from agents.strategies.builtin import AuctionFever, BudgetPacer, Shaded, Truthful
+from agents.strategies.human import Human, order_row
 from agents.strategies.view import BiddingParams, TeamView
 
 __all__ = [
@@ -32,12 +33,15 @@ __all__ = [
     "BiddingStrategy",
     "BudgetPacer",
     "Feedback",
+    "Human",
     "Shaded",
     "TeamView",
     "Truthful",
+    "bot_strategies",
     "clip_to_budget",
     "enforce_non_increasing",
     "get_strategy",
+    "order_row",
     "price_taking",
     "register_strategy",
     "sanitise",
@@ -45,7 +49,7 @@ __all__ = [
     "unregister_strategy",
 ]
 
-_ALL_STRATEGIES: list[type[BiddingStrategy]] = [Truthful, Shaded, AuctionFever, BudgetPacer]
+_ALL_STRATEGIES: list[type[BiddingStrategy]] = [Truthful, Shaded, AuctionFever, BudgetPacer, Human]
 
 #: Registry of every strategy by name (explicit list, like Axelrod's all_strategies).
 STRATEGIES: dict[str, type[BiddingStrategy]] = {cls.name: cls for cls in _ALL_STRATEGIES}
@@ -92,3 +96,8 @@ def get_strategy(name: str) -> type[BiddingStrategy]:
         raise ValueError(
             f"strategy = {name!r} is unknown; choose one of {', '.join(sorted(STRATEGIES))}"
         ) from None
+
+
+def bot_strategies() -> dict[str, type[BiddingStrategy]]:
+    """The strategies a scenario's mix may give teams: every one but workshop seats."""
+    return {n: c for n, c in STRATEGIES.items() if not c.metadata.get("seat")}

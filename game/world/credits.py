@@ -21,12 +21,16 @@ class Credits:
     def __init__(self, names: list[str], governance: GovernanceConfig) -> None:
         self.ledger = CreditLedger()
         self.idx = self.ledger.open(names)
+        self.set_policy(governance)
+        self._spent_at_quarter_start = np.zeros(len(names))
+
+    def set_policy(self, governance: GovernanceConfig) -> None:
+        """Apply governance's expiry rule (at the start, and when the rules change)."""
         if governance.expiry == "rollover":
             cap = governance.rollover_cap * governance.credits_per_quarter
             self.policy = ExpiryPolicy.rollover(cap)
         else:
             self.policy = ExpiryPolicy.use_it_or_lose_it()
-        self._spent_at_quarter_start = np.zeros(len(names))
 
     @property
     def balances(self) -> np.ndarray:

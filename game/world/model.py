@@ -13,7 +13,7 @@ and returns a small typed result::
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 import mesa
 import numpy as np
@@ -29,9 +29,16 @@ from game.world import setup
 from game.world.credits import Credits
 from game.world.events import EventLog
 from game.world.explain import Explanation, MarketWeek, explain
+from game.world.loans import LoanDeal, TermLoans
 from game.world.narration import narrate_week
 from game.world.network import OrgNetwork, build_org_network
-from game.world.phases.bidding import BidResult, StrategyGroups, bidding_phase, feedback_phase
+from game.world.phases.bidding import (
+    BidResult,
+    StrategyGroups,
+    bid_values,
+    bidding_phase,
+    feedback_phase,
+)
 from game.world.phases.budgets import budgets_phase
 from game.world.phases.clearing import ClearingResult, clearing_phase
 from game.world.phases.lifecycle import lifecycle_phase
@@ -46,9 +53,25 @@ from game.world.snapshot import team_snapshot
 from game.world.state import WorldState
 from game.world.week import WeekResults
 
-__all__ = ["KEEP_BOOKS_MAX_TEAMS", "ComputeGame"]
+__all__ = ["FIXED_KEYS", "KEEP_BOOKS_MAX_TEAMS", "ComputeGame"]
 
 KEEP_BOOKS_MAX_TEAMS = 500
+
+#: Scenario keys (and sections) fixed when a game starts; :meth:`ComputeGame.change_rules`
+#: refuses them.
+FIXED_KEYS = (
+    "name",
+    "weeks",
+    "plugins",
+    "lab.research_teams",
+    "lab.product_teams",
+    "lab.headcount_research",
+    "lab.headcount_product",
+    "lab.strategy_mix",
+    "network",
+    "supply.initial_tranches",
+    "market.lease_weeks",
+)
 
 
 class ComputeGame(mesa.Model):
@@ -116,19 +139,79 @@ class ComputeGame(mesa.Model):
             agent.on_strategy_change = self._strategies_changed
         self.reallocation = ReallocationGroup(self, scenario.reallocation)
         setup.seed_holdings(self.teams, scenario)
+        self.term_loans = TermLoans(scenario.market.lease_weeks)
+        self._stage = "idle"
+        self._week: dict = {}
 
     # ------------------------------------------------------------------ the week
     def step(self) -> None:
         """Play one week: the ten phases of DESIGN.md §3, in order."""
+        self.prepare_week()
+        self.clear_week()
+        self.finish_week()
+
+    @property
+    def stage(self) -> str:
+        """Where the current week stands: ``idle``, ``prepared`` or ``cleared``."""
+        return self._stage
+
+    def prepare_week(self) -> None:
+        """Phases 1-4: supply, life cycle, reallocation, budgets (then loans come back).
+
+        After this, :meth:`tranche_values` and the teams' credits are what they bid with
+        (a workshop's bidding window sits here).
+
+        Raises:
+            RuntimeError: If the week is already prepared.
+        """
+        self._expect("idle", "prepare_week")
         sc, t, w, rng = self.scenario, self.teams, self.world, self.rng
         week = w.week
         supply = supply_phase(w, t, sc.supply, rng)
+        self.term_loans.advance()
+        returned = self.term_loans.return_due(t, week)
         life = lifecycle_phase(t, week, w.ambition, sc, rng)
         realloc = reallocation_phase(t, self.reallocation, w.fleet, week, sc.product.demand_spikes)
         grant = budgets_phase(self.credits, t, sc.governance, week)
+        self._week = {"supply": supply, "returned": returned, "life": life, "realloc": realloc}
+        self._week["grant"] = grant
+        self._stage = "prepared"
+
+    def clear_week(self) -> ClearingResult:
+        """Phases 5-6: every team bids through its strategy and the market clears.
+
+        Raises:
+            RuntimeError: Unless the week is prepared and not yet cleared.
+        """
+        self._expect("prepared", "clear_week")
+        sc, t, w, rng = self.scenario, self.teams, self.world, self.rng
         bids = bidding_phase(self.strategy_groups, t, sc, self.credits, w, rng)
-        cleared = clearing_phase(sc, t, self.credits, bids, w.fleet, week, rng)
-        self._remember_market(week, bids, cleared)
+        cleared = clearing_phase(sc, t, self.credits, bids, w.fleet, w.week, rng)
+        self._remember_market(w.week, bids, cleared)
+        self._week.update(bids=bids, cleared=cleared)
+        self._stage = "cleared"
+        return cleared
+
+    def finish_week(
+        self, deals: Sequence[LoanDeal] = (), *, bargaining: np.ndarray | None = None
+    ) -> None:
+        """Phases 7-10: loans, work, pressure and the record; the week is then played.
+
+        Args:
+            deals: Loans agreed outside the automatic bargaining (a workshop's players),
+                settled first, in order, with their terms.
+            bargaining: Teams that take part in the automatic bargaining (default: all).
+
+        Raises:
+            RuntimeError: Unless the week is cleared.
+        """
+        self._expect("cleared", "finish_week")
+        sc, t, w, rng = self.scenario, self.teams, self.world, self.rng
+        week, bids = w.week, self._week["bids"]
+        settled = self.term_loans.settle(t, self.credits, list(deals), week)
+        allowed = ~self.reallocation.under_notice(t.n)
+        if bargaining is not None:
+            allowed &= bargaining
         loans = negotiation_phase(
             t,
             self.credits,
@@ -136,13 +219,68 @@ class ComputeGame(mesa.Model):
             self.network.ties,
             sc,
             week,
-            lenders_allowed=~self.reallocation.under_notice(t.n),
+            lenders_allowed=allowed,
+            borrowers_allowed=bargaining,
+            settled=settled,
         )
         work = work_phase(t, sc, bids.situation, w.offline_share)
         pressure = pressure_phase(t, sc, self.network.contagion, rng)
+        pending = self._week
+        self._week, self._stage = {}, "idle"
         self._record(
-            WeekResults(week, supply, life, realloc, grant, bids, cleared, loans, work, pressure)
+            WeekResults(
+                week,
+                pending["supply"],
+                pending["life"],
+                pending["realloc"],
+                pending["grant"],
+                bids,
+                pending["cleared"],
+                loans,
+                work,
+                pressure,
+                term_loans=settled,
+                returned=pending["returned"],
+            )
         )
+
+    def _expect(self, stage: str, action: str) -> None:
+        if self._stage != stage:
+            raise RuntimeError(f"{action}: the week is {self._stage}, expected {stage}")
+
+    def tranche_values(self) -> np.ndarray:
+        """What each team's next tranches are worth now (the values it will bid with).
+
+        Raises:
+            RuntimeError: Unless the week is prepared.
+        """
+        self._expect("prepared", "tranche_values")
+        return bid_values(self.teams, self.scenario)
+
+    def change_rules(self, overrides: Mapping[str, object]) -> Scenario:
+        """Change scenario keys between weeks (a facilitator changing the rules mid-game).
+
+        Keys fixed when a game starts (teams, network, lease length, plugins, ...) are
+        refused.
+
+        Returns:
+            The new scenario.
+
+        Raises:
+            ValueError: For a fixed key, an unknown key or a bad value, or mid-week.
+        """
+        self._expect("idle", "change_rules")
+        for key in overrides:
+            if any(key == f or key.startswith(f + ".") for f in FIXED_KEYS):
+                raise ValueError(
+                    f"{key} cannot change during a game (fixed when it starts: "
+                    f"{', '.join(FIXED_KEYS)})"
+                )
+        new = self.scenario.with_overrides(overrides)
+        self._scenario = new
+        self.reallocation.params = new.reallocation
+        self.credits.set_policy(new.governance)
+        return new
 
     def _remember_market(self, week: int, bids: BidResult, cleared: ClearingResult) -> None:
         """Let learning strategies observe the market; keep the price and the book."""

@@ -129,6 +129,18 @@ def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: in
             price=loans.price,
         )
 
+    back = r.returned
+    if back is not None and back.borrower.size:
+        log.add_many(
+            week,
+            "loan_return",
+            "{team} handed {units:.0f} {noun} back to {lender} at the end of a loan",
+            who(back.borrower),
+            lender=np.array(who(back.lender), dtype=object),
+            units=back.units,
+            noun=_tranches(back.units),
+        )
+
     if r.work.milestone_teams.size:
         log.add_many(
             week,

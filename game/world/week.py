@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from game.world.loans import Returned, Settled
 from game.world.phases.bidding import BidResult
 from game.world.phases.budgets import Grant
 from game.world.phases.clearing import ClearingResult
@@ -32,6 +33,9 @@ class WeekResults:
         loans: Phase 7.
         work: Phase 8.
         pressure: Phase 9.
+        term_loans: Loans agreed outside the automatic bargaining, settled this week
+            (part of ``loans`` too).
+        returned: Term loans that ended this week, their tranches back with the lender.
     """
 
     week: int
@@ -44,3 +48,5 @@ class WeekResults:
     loans: Loans
     work: WorkResult
     pressure: PressureResult
+    term_loans: Settled | None = None
+    returned: Returned | None = None

@@ -27,7 +27,14 @@ from game.world.situation import situation
 from game.world.state import WorldState
 from game.world.urgency import urgency as team_urgency
 
-__all__ = ["BidResult", "StrategyGroup", "StrategyGroups", "bidding_phase", "feedback_phase"]
+__all__ = [
+    "BidResult",
+    "StrategyGroup",
+    "StrategyGroups",
+    "bid_values",
+    "bidding_phase",
+    "feedback_phase",
+]
 
 #: The ironing of a team's values looks at most this many tranches past its bid window.
 LOOKAHEAD_MAX = 64
@@ -100,6 +107,33 @@ class StrategyGroups:
         return iter(self._groups)
 
 
+def bid_values(table: TeamTable, sc: Scenario, sit: Situation | None = None) -> np.ndarray:
+    """Each team's values for its next ``max_units_per_bid`` tranches over a lease.
+
+    Args:
+        table: The team table.
+        sc: The scenario.
+        sit: The teams' situation (computed from the table if not given).
+    """
+    sit = situation(table, sc) if sit is None else sit
+    k = sc.market.max_units_per_bid
+    # Iron product values over the whole shortfall (at most LOOKAHEAD_MAX past k) so a
+    # payoff beyond the bid window still shapes the values inside it (research is concave).
+    extra = np.maximum(0.0, table.need - table.gpus)
+    shortfall = float(extra[table.is_product].max(initial=0.0))
+    lookahead = int(min(LOOKAHEAD_MAX, max(0.0, np.ceil(shortfall) - k + 2)))
+    return marginal_values(
+        sit,
+        table.gpus,
+        k,
+        sc.market.lease_weeks,
+        sc.research,
+        sc.product,
+        sc.valuation,
+        lookahead=lookahead,
+    )
+
+
 def bidding_phase(
     groups: StrategyGroups,
     table: TeamTable,
@@ -126,21 +160,7 @@ def bidding_phase(
     urgency = team_urgency(table, sc)
     extra = np.maximum(0.0, table.need - table.gpus)
     sit = situation(table, sc)
-    k = sc.market.max_units_per_bid
-    # Iron product values over the whole shortfall (at most LOOKAHEAD_MAX past k) so a
-    # payoff beyond the bid window still shapes the values inside it (research is concave).
-    shortfall = float(extra[table.is_product].max(initial=0.0))
-    lookahead = int(min(LOOKAHEAD_MAX, max(0.0, np.ceil(shortfall) - k + 2)))
-    values = marginal_values(
-        sit,
-        table.gpus,
-        k,
-        sc.market.lease_weeks,
-        sc.research,
-        sc.product,
-        sc.valuation,
-        lookahead=lookahead,
-    )
+    values = bid_values(table, sc, sit)
     pricing = market.MECHANISMS[sc.clearing_rule].pricing
     raw = np.empty_like(values)
     requested = np.empty(table.n)

@@ -19,6 +19,7 @@ from agents.table import TeamTable
 from agents.valuation import value
 from game.scenario import Scenario
 from game.world.credits import Credits
+from game.world.loans import Settled
 from game.world.phases.bidding import BidResult
 from market.negotiation import negotiate_batch
 
@@ -127,6 +128,7 @@ def negotiate_loans(
     sc: Scenario,
     *,
     lenders_allowed: np.ndarray | None = None,
+    borrowers_allowed: np.ndarray | None = None,
 ) -> Loans:
     """Match teams in deficit with lenders and bargain over loans, all pairs at once.
 
@@ -145,6 +147,7 @@ def negotiate_loans(
         sc: The scenario (negotiation settings, lease, production parameters).
         lenders_allowed: Teams that may lend (default: all); a team whose surplus is
             promised to the reallocation group may not.
+        borrowers_allowed: Teams that may borrow (default: all).
     """
     cfg = sc.negotiation
     empty = Loans(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
@@ -153,6 +156,8 @@ def negotiate_loans(
     surplus = np.floor(np.maximum(0.0, gpus - table.need))
     if lenders_allowed is not None:
         surplus = np.where(lenders_allowed, surplus, 0.0)
+    if borrowers_allowed is not None:
+        deficit = np.where(borrowers_allowed, deficit, 0.0)
     pairs = match_partners(deficit, surplus, ties)
     if pairs.borrower.size == 0:
         return empty
@@ -195,30 +200,62 @@ def negotiation_phase(
     week: int,
     *,
     lenders_allowed: np.ndarray | None = None,
+    borrowers_allowed: np.ndarray | None = None,
+    settled: Settled | None = None,
 ) -> Loans:
     """Negotiate this week's loans and settle them: tranches to borrowers, credits to lenders.
 
     The lender gives its latest-returning tranches; the borrower holds each for the
     lease it had left, so loans neither create nor destroy tranche-weeks.
 
+    Args:
+        table: The team table.
+        credits: The teams' credit accounts.
+        offer: This week's bid result (values and situation).
+        ties: Team-to-team tie matrix.
+        sc: The scenario.
+        week: The week.
+        lenders_allowed: Teams that may lend in the automatic bargaining (default: all).
+        borrowers_allowed: Teams that may borrow in it (default: all).
+        settled: Loans agreed outside it (a workshop's players), already settled this
+            week; they are counted with the week's loans.
+
     Returns:
-        The loans as settled (``units`` is what actually moved).
+        The loans as settled (``units`` is what actually moved), agreed ones first.
     """
     table.deals_in = np.zeros(table.n)
     table.deals_out = np.zeros(table.n)
+    agreed = _NO_LOANS
+    if settled is not None and settled.borrower.size:
+        agreed = Loans(settled.borrower, settled.lender, settled.units, settled.price)
+        np.add.at(table.deals_in, settled.borrower, settled.units)
+        np.add.at(table.deals_out, settled.lender, settled.units)
     if not sc.negotiation.enabled:
-        return _NO_LOANS
+        return agreed
     loans = negotiate_loans(
-        table, offer, credits.balances, ties, sc, lenders_allowed=lenders_allowed
+        table,
+        offer,
+        credits.balances,
+        ties,
+        sc,
+        lenders_allowed=lenders_allowed,
+        borrowers_allowed=borrowers_allowed,
     )
     if loans.borrower.size == 0:
-        return _NO_LOANS
+        return agreed
     b, lender, price = loans.borrower, loans.lender, loans.price
     # Lent tranches keep their remaining lease: no tranche-week is created or lost.
     leases = table.take_leases(lender, loans.units)
     table.give_leases(b, leases)
     moved = leases.sum(axis=1)
     credits.transfer(b, lender, moved * price, week)
-    table.deals_in[b] = moved
-    table.deals_out[lender] = moved
-    return Loans(b, lender, moved, price)
+    np.add.at(table.deals_in, b, moved)
+    np.add.at(table.deals_out, lender, moved)
+    if agreed.borrower.size == 0:
+        return Loans(b, lender, moved, price)
+    return Loans(
+        np.concatenate([agreed.borrower, b]),
+        np.concatenate([agreed.lender, lender]),
+        np.concatenate([agreed.units, moved]),
+        np.concatenate([agreed.price, price]),
+    )
