@@ -49,6 +49,7 @@ from game.world.phases.record import week_row
 from game.world.phases.supply import supply_phase
 from game.world.phases.work import work_phase
 from game.world.recorder import Recorder
+from game.world.rules import FIXED_KEYS, changed_scenario
 from game.world.snapshot import team_snapshot
 from game.world.state import WorldState
 from game.world.week import WeekResults
@@ -56,22 +57,6 @@ from game.world.week import WeekResults
 __all__ = ["FIXED_KEYS", "KEEP_BOOKS_MAX_TEAMS", "ComputeGame"]
 
 KEEP_BOOKS_MAX_TEAMS = 500
-
-#: Scenario keys (and sections) fixed when a game starts; :meth:`ComputeGame.change_rules`
-#: refuses them.
-FIXED_KEYS = (
-    "name",
-    "weeks",
-    "plugins",
-    "lab.research_teams",
-    "lab.product_teams",
-    "lab.headcount_research",
-    "lab.headcount_product",
-    "lab.strategy_mix",
-    "network",
-    "supply.initial_tranches",
-    "market.lease_weeks",
-)
 
 
 class ComputeGame(mesa.Model):
@@ -248,6 +233,16 @@ class ComputeGame(mesa.Model):
         if self._stage != stage:
             raise RuntimeError(f"{action}: the week is {self._stage}, expected {stage}")
 
+    @property
+    def pending_bids(self) -> BidResult:
+        """This week's bids and the situation they came from (between clear and finish).
+
+        Raises:
+            RuntimeError: Unless the week is cleared.
+        """
+        self._expect("cleared", "pending_bids")
+        return self._week["bids"]
+
     def tranche_values(self) -> np.ndarray:
         """What each team's next tranches are worth now (the values it will bid with).
 
@@ -270,13 +265,7 @@ class ComputeGame(mesa.Model):
             ValueError: For a fixed key, an unknown key or a bad value, or mid-week.
         """
         self._expect("idle", "change_rules")
-        for key in overrides:
-            if any(key == f or key.startswith(f + ".") for f in FIXED_KEYS):
-                raise ValueError(
-                    f"{key} cannot change during a game (fixed when it starts: "
-                    f"{', '.join(FIXED_KEYS)})"
-                )
-        new = self.scenario.with_overrides(overrides)
+        new = changed_scenario(self.scenario, overrides)
         self._scenario = new
         self.reallocation.params = new.reallocation
         self.credits.set_policy(new.governance)

@@ -1,0 +1,240 @@
+"""The workshop database: SQLite in WAL mode, the single source of truth of a live game.
+
+Tables:
+
+- ``meta`` (key, value): the file format and schema version.
+- ``workshops``: one row per workshop — its scenario (TOML), seed, rounds, weeks per
+  round, timers, the link base and the hash of the host's token.
+- ``seats``: one row per seat — its team, the hash of its token, whether a person or
+  the bot plays it, and whether its link was revoked.
+- ``rounds``: one row per round opened — its phase (``bidding`` → ``negotiating`` →
+  ``closed``), the deadline of the current phase (or the time left while paused).
+- ``actions``: the ordered log (``id`` is the order) — bids, loan offers and answers,
+  rule and seat changes, messages and the round transitions. A workshop is its scenario,
+  its seed and this log; the game is rebuilt from them by replay.
+- ``offers``: the loan offers and their status, kept with the ``offer``/``answer``
+  actions in the same transaction so that an offer is answered at most once.
+
+Every operation opens its own connection (:func:`connect`) and writes inside
+``BEGIN IMMEDIATE`` (:func:`writing`); no connection is shared between threads. Opening
+checks what the file is before anything is written: a file that is not a workshop
+database, or a missing one, is refused with a one-line :class:`StoreError`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+__all__ = [
+    "FORMAT",
+    "SCHEMA_VERSION",
+    "StoreError",
+    "connect",
+    "create",
+    "insert_action",
+    "now",
+    "reading",
+    "writing",
+]
+
+FORMAT = "compute-crunch-workshop"
+SCHEMA_VERSION = "1"
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: Seconds a writer waits for another writer before giving up.
+BUSY_TIMEOUT = 30.0
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE workshops (
+    id TEXT PRIMARY KEY,
+    created REAL NOT NULL,
+    scenario TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    rounds INTEGER NOT NULL,
+    weeks_per_round INTEGER NOT NULL,
+    bidding_seconds REAL NOT NULL,
+    negotiation_seconds REAL NOT NULL,
+    base_url TEXT NOT NULL,
+    host_hash TEXT NOT NULL UNIQUE
+);
+CREATE TABLE seats (
+    workshop TEXT NOT NULL REFERENCES workshops(id),
+    seat INTEGER NOT NULL,
+    team TEXT NOT NULL,
+    team_index INTEGER NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    mode TEXT NOT NULL CHECK (mode IN ('human', 'bot')),
+    revoked INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (workshop, seat)
+);
+CREATE TABLE rounds (
+    workshop TEXT NOT NULL REFERENCES workshops(id),
+    number INTEGER NOT NULL,
+    phase TEXT NOT NULL CHECK (phase IN ('bidding', 'negotiating', 'closed')),
+    deadline REAL,
+    paused_left REAL,
+    PRIMARY KEY (workshop, number)
+);
+CREATE TABLE actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    workshop TEXT NOT NULL REFERENCES workshops(id),
+    round INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    seat INTEGER,
+    payload TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX actions_in_order ON actions (workshop, id);
+CREATE TABLE offers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    workshop TEXT NOT NULL REFERENCES workshops(id),
+    round INTEGER NOT NULL,
+    from_team INTEGER NOT NULL,
+    to_team INTEGER NOT NULL,
+    lender INTEGER NOT NULL,
+    borrower INTEGER NOT NULL,
+    units INTEGER NOT NULL,
+    price REAL NOT NULL,
+    weeks INTEGER NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('open', 'accepted', 'rejected', 'countered', 'expired')),
+    reply_to INTEGER
+);
+"""
+
+
+class StoreError(ValueError):
+    """A workshop file cannot be used: the message says which file, why, and what to do."""
+
+
+def now() -> float:
+    """Wall-clock seconds (deadlines are stored as absolute times)."""
+    return time.time()
+
+
+def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.isolation_level = None  # explicit BEGIN IMMEDIATE / COMMIT
+    return conn
+
+
+def create(path: Path) -> None:
+    """Create an empty workshop database at ``path`` (which must not hold another file).
+
+    Raises:
+        StoreError: If ``path`` exists and is not a workshop database, or cannot be written.
+    """
+    path = Path(path)
+    if path.exists():
+        connect(path).close()  # checks it is one of ours
+        return
+    try:
+        conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT)
+    except sqlite3.Error as err:
+        raise StoreError(f"{path}: cannot create it ({err})") from None
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        with conn:
+            conn.executescript(SCHEMA)
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [("format", FORMAT), ("schema_version", SCHEMA_VERSION)],
+            )
+    finally:
+        conn.close()
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open an existing workshop database for one operation (the caller closes it).
+
+    Raises:
+        StoreError: If the file is missing, not SQLite, or not a workshop database.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise StoreError(
+            f"{path}: no such workshop database (create one with `crunch workshop new`)"
+        )
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(len(SQLITE_HEADER))
+    except OSError as err:
+        raise StoreError(f"{path}: cannot read it ({err.strerror})") from None
+    if head != SQLITE_HEADER:
+        raise StoreError(f"{path} is not a workshop database (not an SQLite file)")
+    try:
+        conn = _configure(
+            sqlite3.connect(
+                "file:" + quote(str(path.resolve())) + "?mode=rw",
+                uri=True,
+                timeout=BUSY_TIMEOUT,
+            )
+        )
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+    except sqlite3.Error:
+        raise StoreError(f"{path} is not a workshop database (no workshop tables)") from None
+    if meta.get("format") != FORMAT:
+        conn.close()
+        raise StoreError(f"{path} is not a workshop database (format {meta.get('format')!r})")
+    if meta.get("schema_version") != SCHEMA_VERSION:
+        conn.close()
+        raise StoreError(
+            f"{path}: workshop schema {meta.get('schema_version')} is not supported "
+            f"(this version reads {SCHEMA_VERSION})"
+        )
+    return conn
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection inside ``BEGIN IMMEDIATE``: committed on success, rolled back on error."""
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection for reads (one consistent snapshot inside ``BEGIN``)."""
+    conn = connect(path)
+    try:
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("ROLLBACK")
+    finally:
+        conn.close()
+
+
+def insert_action(
+    conn: sqlite3.Connection,
+    workshop: str,
+    round_: int,
+    kind: str,
+    payload: dict[str, Any],
+    seat: int | None = None,
+) -> int:
+    """Append one action to the log (inside the caller's transaction); return its id."""
+    cur = conn.execute(
+        "INSERT INTO actions (workshop, round, kind, seat, payload, created) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (workshop, round_, kind, seat, json.dumps(payload, sort_keys=True), now()),
+    )
+    return int(cur.lastrowid)
