@@ -53,7 +53,7 @@ class PlayerActions:
             k = s.model.scenario.market.max_units_per_bid
             clean = bid_steps(steps, k)
             budget = float(s.model.credits.balances[seat.index])
-            number = s.round
+            round_no = s.round
         total = sum(u * p for u, p in clean)
         if total > budget + 1e-9:
             raise WorkshopError(
@@ -62,21 +62,21 @@ class PlayerActions:
         units = sum(u for u, _ in clean)
         asked = units if requested is None else number("requested", requested, 0, k, whole=True)
         with store.writing(self.db) as conn:
-            self._expect_window(conn, number, "bidding")
+            self._expect_window(conn, round_no, "bidding")
             action = store.insert_action(
                 conn,
                 self.id,
-                number,
+                round_no,
                 "bid",
                 {"steps": [[u, p] for u, p in clean], "requested": int(asked)},
                 seat=seat.seat,
             )
-            everyone = self._all_humans_bid(conn, number)
+            everyone = self._all_humans_bid(conn, round_no)
         if everyone:
-            self._close_bidding(number, "all submitted")  # type: ignore[attr-defined]
+            self._close_bidding(round_no, "all submitted")  # type: ignore[attr-defined]
         return action
 
-    def _all_humans_bid(self, conn: sqlite3.Connection, number: int) -> bool:
+    def _all_humans_bid(self, conn: sqlite3.Connection, round_no: int) -> bool:
         humans = {
             int(r["seat"])
             for r in conn.execute(
@@ -88,17 +88,17 @@ class PlayerActions:
             for r in conn.execute(
                 "SELECT DISTINCT seat FROM actions WHERE workshop = ? AND round = ? "
                 "AND kind = 'bid'",
-                (self.id, number),
+                (self.id, round_no),
             )
         }
         return bool(humans) and humans <= bid
 
-    def _expect_window(self, conn: sqlite3.Connection, number: int, phase: str) -> None:
+    def _expect_window(self, conn: sqlite3.Connection, round_no: int, phase: str) -> None:
         r = conn.execute(
-            "SELECT phase FROM rounds WHERE workshop = ? AND number = ?", (self.id, number)
+            "SELECT phase FROM rounds WHERE workshop = ? AND number = ?", (self.id, round_no)
         ).fetchone()
         if r is None or r["phase"] != phase:
-            raise WorkshopError(f"round {number + 1}: the {phase} window has closed")
+            raise WorkshopError(f"round {round_no + 1}: the {phase} window has closed")
 
     # ------------------------------------------------------------------ loans
     def offer_loan(
@@ -156,10 +156,10 @@ class PlayerActions:
         reply_to: int | None = None,
     ) -> int:
         """Check feasibility, write the offer and, for a bot, its answer (session locked)."""
-        number = s.round
+        round_no = s.round
         with store.writing(self.db) as conn:
-            self._expect_window(conn, number, "negotiating")
-            lent, paid = self._committed(conn, number, lender, borrower)
+            self._expect_window(conn, round_no, "negotiating")
+            lent, paid = self._committed(conn, round_no, lender, borrower)
             if seat is not None and seat.index == lender:
                 held = float(s.model.teams.gpus[lender]) - lent
                 if units > held + 1e-9:
@@ -179,7 +179,7 @@ class PlayerActions:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
                 (
                     self.id,
-                    number,
+                    round_no,
                     from_team,
                     to_team,
                     lender,
@@ -203,7 +203,7 @@ class PlayerActions:
                 "reply_to": reply_to,
             }
             store.insert_action(
-                conn, self.id, number, "offer", payload, seat=None if seat is None else seat.seat
+                conn, self.id, round_no, "offer", payload, seat=None if seat is None else seat.seat
             )
             if self._played_by_bot(conn, s, to_team):
                 answer = bot_answer(
@@ -218,12 +218,12 @@ class PlayerActions:
                     committed_units=lent,
                     committed_credits=paid,
                 )
-                self._write_answer(conn, number, offer, answer.response, None, answer.reason)
+                self._write_answer(conn, round_no, offer, answer.response, None, answer.reason)
                 if answer.response == "counter":
                     self._counter(
                         conn,
                         s,
-                        number,
+                        round_no,
                         offer,
                         to_team,
                         from_team,
@@ -247,25 +247,25 @@ class PlayerActions:
         return mode == "bot" or seat in s.silent
 
     def _committed(
-        self, conn: sqlite3.Connection, number: int, lender: int, borrower: int
+        self, conn: sqlite3.Connection, round_no: int, lender: int, borrower: int
     ) -> tuple[float, float]:
         """Tranches the lender and credits the borrower already agreed to this window."""
         lent = conn.execute(
             "SELECT COALESCE(SUM(units), 0) FROM offers WHERE workshop = ? AND round = ? "
             "AND status = 'accepted' AND lender = ?",
-            (self.id, number, lender),
+            (self.id, round_no, lender),
         ).fetchone()[0]
         paid = conn.execute(
             "SELECT COALESCE(SUM(units * price), 0) FROM offers WHERE workshop = ? AND round = ? "
             "AND status = 'accepted' AND borrower = ?",
-            (self.id, number, borrower),
+            (self.id, round_no, borrower),
         ).fetchone()[0]
         return float(lent), float(paid)
 
     def _write_answer(
         self,
         conn: sqlite3.Connection,
-        number: int,
+        round_no: int,
         offer: int,
         response: str,
         seat: int | None,
@@ -281,19 +281,19 @@ class PlayerActions:
         store.insert_action(
             conn,
             self.id,
-            number,
+            round_no,
             "answer",
             {"offer": offer, "response": response, "reason": reason},
             seat=seat,
         )
 
     def _counter(
-        self, conn, s, number, offer, from_team, to_team, lender, borrower, units, price, weeks
+        self, conn, s, round_no, offer, from_team, to_team, lender, borrower, units, price, weeks
     ):
         cur = conn.execute(
             "INSERT INTO offers (workshop, round, from_team, to_team, lender, borrower, "
             "units, price, weeks, status, reply_to) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)",
-            (self.id, number, from_team, to_team, lender, borrower, units, price, weeks, offer),
+            (self.id, round_no, from_team, to_team, lender, borrower, units, price, weeks, offer),
         )
         payload = {
             "offer": int(cur.lastrowid),
@@ -306,7 +306,7 @@ class PlayerActions:
             "weeks": weeks,
             "reply_to": offer,
         }
-        store.insert_action(conn, self.id, number, "offer", payload)
+        store.insert_action(conn, self.id, round_no, "offer", payload)
 
     def answer_offer(
         self, token: object, offer: object, response: str, price: object = None
