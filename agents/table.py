@@ -55,6 +55,8 @@ class TeamTable:
         won: Tranches won in the last clearing.
         paid: Credits paid in the last clearing.
         output: Research output (research) or product value (product) this week.
+        output_value: This week's output in credits (research at leadership's exchange
+            rate, product value as it is).
         deals_in: Tranches received through negotiation this week.
         deals_out: Tranches lent through negotiation this week.
     """
@@ -88,6 +90,7 @@ class TeamTable:
     won: np.ndarray = field(init=False)
     paid: np.ndarray = field(init=False)
     output: np.ndarray = field(init=False)
+    output_value: np.ndarray = field(init=False)
     deals_in: np.ndarray = field(init=False)
     deals_out: np.ndarray = field(init=False)
 
@@ -123,6 +126,7 @@ class TeamTable:
         self.won = zeros()
         self.paid = zeros()
         self.output = zeros()
+        self.output_value = zeros()
         self.deals_in = zeros()
         self.deals_out = zeros()
 

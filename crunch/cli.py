@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 # Packages whose ``cli`` module registers subcommands, in help order.
-COMMAND_MODULES = ("game.cli", "experiments.cli", "ui.cli")
+COMMAND_MODULES = ("game.cli", "experiments.cli", "workshop.cli", "ui.cli")
 
 
 class UserError(Exception):

@@ -31,6 +31,22 @@ def test_gpus_summed_over_a_weeks_rows_never_exceed_the_fleet(preset_run):
     assert (over <= 1e-9 * np.maximum(fleet.loc[held.index], 1.0)).all(), over[over > 0]
 
 
+def test_teams_output_value_adds_up_to_the_weeks_output_value_in_credits(preset_run):
+    teams = preset_run.teams_frame()
+    weeks = preset_run.weeks_frame().set_index("week")
+    summed = teams.groupby("week")["output_value"].sum()
+    np.testing.assert_allclose(summed, weeks.loc[summed.index, "output_value"], rtol=1e-9)
+    research = teams[teams["kind"] == "research"]
+    rate = preset_run.scenario.valuation.credits_per_output
+    # Research is worth its output at leadership's rate, up to the work its project still
+    # needs (output past the finish counts for nothing).
+    full = research["output"] * rate
+    assert (research["output_value"] <= full * (1 + 1e-9) + 1e-9).all()
+    assert np.isclose(research["output_value"], full, rtol=1e-9).mean() > 0.9
+    product = teams[teams["kind"] == "product"]
+    np.testing.assert_allclose(product["output_value"], product["output"])
+
+
 def test_the_reallocation_group_holds_nothing_and_its_moves_add_up(preset_run):
     teams = preset_run.teams_frame()
     assert list(teams.columns) == list(TEAM_COLUMNS)

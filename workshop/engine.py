@@ -218,13 +218,18 @@ class Workshop(HostControls, PlayerActions, Views):
             session.apply(action)
         return session
 
-    def counterfactual(self, rule: str) -> Session:
+    def counterfactual(self, rule: str, shown: dict[tuple[int, int], Any] | None = None) -> Session:
         """The session replayed under ``rule``, each player bidding as they did.
 
         Each player's bid for each tranche becomes the same fraction of the tranche's new
         value as it was of the value they saw; silent seats' bots, the agreed loans and the
         host's other rule changes are kept. Under the session's own rule this reproduces
         the session exactly.
+
+        Args:
+            rule: The allocation rule.
+            shown: The values each seat saw in each round (``Session.shown`` of the
+                session); replayed from the log when not given.
 
         Raises:
             WorkshopError: For an unknown rule.
@@ -235,8 +240,9 @@ class Workshop(HostControls, PlayerActions, Views):
             rule = market.resolve_mechanism(rule)
         except ValueError as err:
             raise WorkshopError(str(err)) from None
-        shown = self.replayed().shown
-        return self.replayed(Counterfactual(rule, shown))
+        if shown is None:
+            shown = self.replayed().shown
+        return self.replayed(Counterfactual(rule, dict(shown)))
 
     def actions(self, after: int = 0) -> list[Action]:
         """The log from action ``after`` on (0: all of it), in order."""

@@ -58,14 +58,17 @@ TEAM_COLUMNS = (
     "stress",
     "burnout",
     "output",
+    "output_value",
     "headcount",
     "moved",
     "reclaimed",
 )
-"""Columns of the teams table. ``gpus`` is tranches held on every row (0 for the
-reallocation group); ``moved`` is tranches the reallocation group fast-tracked to a team
-this week (on its own row: all it handed out), ``reclaimed`` tranches it took from a team
-this week (on its own row: all it took back)."""
+"""Columns of the teams table. ``output`` is research output (research teams) or product
+value in credits (product teams); ``output_value`` is the same week's output in credits
+for every team (research at leadership's exchange rate). ``gpus`` is tranches held on
+every row (0 for the reallocation group); ``moved`` is tranches the reallocation group
+fast-tracked to a team this week (on its own row: all it handed out), ``reclaimed``
+tranches it took from a team this week (on its own row: all it took back)."""
 
 _TEAM_ARRAYS = (
     "gpus",
@@ -77,6 +80,7 @@ _TEAM_ARRAYS = (
     "stress",
     "burnout",
     "output",
+    "output_value",
     "headcount",
     "moved",
     "reclaimed",

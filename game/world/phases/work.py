@@ -62,6 +62,7 @@ def work_phase(table: TeamTable, sc: Scenario, sit: Situation, offline_share: fl
     worth = value(sit, gpus, 1.0, sc.research, sc.product, sc.valuation)
     research = table.is_research
     table.output = np.where(research, research_out, worth)
+    table.output_value = worth
     active = sit.active
     table.project_progress[active] += research_out[active]
     hit = milestones(table, sc.projects.milestones)
