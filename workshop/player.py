@@ -155,7 +155,11 @@ class PlayerActions:
         weeks: int,
         reply_to: int | None = None,
     ) -> int:
-        """Check feasibility, write the offer and, for a bot, its answer (session locked)."""
+        """Check feasibility, write the offer and, for a bot, its answer (session locked).
+
+        With ``reply_to`` (a person's counter-offer) the countered offer's answer is
+        written in the same transaction, so a refused counter leaves that offer open.
+        """
         round_no = s.round
         with store.writing(self.db) as conn:
             self._expect_window(conn, round_no, "negotiating")
@@ -173,6 +177,8 @@ class PlayerActions:
                         f"loan = {units * price:,.0f} credits is more than you have "
                         f"({credits:,.0f})"
                     )
+            if reply_to is not None and seat is not None:
+                self._write_answer(conn, round_no, reply_to, "counter", seat.seat)
             cur = conn.execute(
                 "INSERT INTO offers (workshop, round, from_team, to_team, lender, borrower, "
                 "units, price, weeks, status, reply_to) "
@@ -328,14 +334,12 @@ class PlayerActions:
         with self.session() as s:  # type: ignore[attr-defined]
             if s.phase != "negotiating":
                 raise WorkshopError("round: no negotiation window is open")
-            found = s.offers.get(offer) if isinstance(offer, int) else None
+            is_id = isinstance(offer, int) and not isinstance(offer, bool)
+            found = s.offers.get(offer) if is_id else None
             if found is None or found.to_team != seat.index or found.round != s.round:
                 raise WorkshopError(f"offer = {offer!r}: no open offer to your team has that id")
             if response == "counter":
                 new_price = number("price", price, 0, 1e9, whole=False)
-                with store.writing(self.db) as conn:
-                    self._expect_window(conn, s.round, "negotiating")
-                    self._write_answer(conn, s.round, found.id, "counter", seat.seat)
                 return self._record_offer(
                     s,
                     seat,

@@ -16,7 +16,12 @@ Tables:
   actions in the same transaction so that an offer is answered at most once.
 
 Every operation opens its own connection (:func:`connect`) and writes inside
-``BEGIN IMMEDIATE`` (:func:`writing`); no connection is shared between threads. Opening
+``BEGIN IMMEDIATE`` (:func:`writing`); no connection is shared between threads. Besides,
+each process keeps one idle connection per database open (after one read it runs no
+statement): when
+an operation closes its connection it is then never the last one, so SQLite does not
+checkpoint and delete the WAL on every close (a disk flush per operation, which made a
+bid cost about 7 ms instead of 2). Opening
 checks what the file is before anything is written: a file that is not a workshop
 database, or a missing one, is refused with a one-line :class:`StoreError`.
 """
@@ -24,7 +29,9 @@ database, or a missing one, is refused with a one-line :class:`StoreError`.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,7 +53,6 @@ __all__ = [
 
 FORMAT = "compute-crunch-workshop"
 SCHEMA_VERSION = "1"
-SQLITE_HEADER = b"SQLite format 3\x00"
 #: Seconds a writer waits for another writer before giving up.
 BUSY_TIMEOUT = 30.0
 
@@ -121,6 +127,9 @@ def now() -> float:
 def _configure(conn: sqlite3.Connection) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT * 1000)}")
+    # In WAL mode NORMAL survives a killed process (only a power cut can lose the last
+    # commits) and spares a disk flush on every commit.
+    conn.execute("PRAGMA synchronous = NORMAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.isolation_level = None  # explicit BEGIN IMMEDIATE / COMMIT
     return conn
@@ -152,6 +161,36 @@ def create(path: Path) -> None:
         conn.close()
 
 
+_KEEPERS: dict[str, sqlite3.Connection] = {}
+_INHERITED: list[sqlite3.Connection] = []
+_KEEPERS_LOCK = threading.Lock()
+
+
+def _forget_keepers_in_child() -> None:
+    # A forked child must not use (or close) its parent's connections: keep them
+    # referenced, unused, and open its own.
+    _INHERITED.extend(_KEEPERS.values())
+    _KEEPERS.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_keepers_in_child)
+
+
+def _keep_open(path: Path) -> None:
+    """Hold one idle connection to ``path`` for the life of this process."""
+    key = str(path.resolve())
+    if key in _KEEPERS:
+        return
+    with _KEEPERS_LOCK:
+        if key not in _KEEPERS:
+            uri = "file:" + quote(key) + "?mode=rw"
+            keeper = sqlite3.connect(uri, uri=True, check_same_thread=False)
+            # One read opens the WAL index: from then on this connection counts as open.
+            keeper.execute("SELECT COUNT(*) FROM meta").fetchone()
+            _KEEPERS[key] = keeper
+
+
 def connect(path: Path) -> sqlite3.Connection:
     """Open an existing workshop database for one operation (the caller closes it).
 
@@ -163,13 +202,10 @@ def connect(path: Path) -> sqlite3.Connection:
         raise StoreError(
             f"{path}: no such workshop database (create one with `crunch workshop new`)"
         )
-    try:
-        with path.open("rb") as fh:
-            head = fh.read(len(SQLITE_HEADER))
-    except OSError as err:
-        raise StoreError(f"{path}: cannot read it ({err.strerror})") from None
-    if head != SQLITE_HEADER:
-        raise StoreError(f"{path} is not a workshop database (not an SQLite file)")
+    # Never open the file outside SQLite: closing any descriptor of it drops this
+    # process's SQLite locks (POSIX), and another process may then checkpoint and delete
+    # the WAL under our feet, losing commits. SQLite itself says what the file is.
+    conn = None
     try:
         conn = _configure(
             sqlite3.connect(
@@ -179,8 +215,15 @@ def connect(path: Path) -> sqlite3.Connection:
             )
         )
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-    except sqlite3.Error:
-        raise StoreError(f"{path} is not a workshop database (no workshop tables)") from None
+    except sqlite3.DatabaseError as err:
+        if conn is not None:
+            conn.close()
+        why = "not an SQLite file" if "not a database" in str(err) else "no workshop tables"
+        raise StoreError(f"{path} is not a workshop database ({why})") from None
+    except sqlite3.Error as err:
+        if conn is not None:
+            conn.close()
+        raise StoreError(f"{path}: cannot open it ({err})") from None
     if meta.get("format") != FORMAT:
         conn.close()
         raise StoreError(f"{path} is not a workshop database (format {meta.get('format')!r})")
@@ -190,22 +233,41 @@ def connect(path: Path) -> sqlite3.Connection:
             f"{path}: workshop schema {meta.get('schema_version')} is not supported "
             f"(this version reads {SCHEMA_VERSION})"
         )
+    _keep_open(path)
     return conn
+
+
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+
+
+def _write_lock(path: Path) -> threading.Lock:
+    key = str(Path(path).resolve())
+    with _KEEPERS_LOCK:
+        return _WRITE_LOCKS.setdefault(key, threading.Lock())
 
 
 @contextmanager
 def writing(path: Path) -> Iterator[sqlite3.Connection]:
-    """A connection inside ``BEGIN IMMEDIATE``: committed on success, rolled back on error."""
+    """A connection inside ``BEGIN IMMEDIATE``: committed on success, rolled back on error.
+
+    Threads of one process queue for the write on a lock of their own (SQLite admits one
+    writer anyway); waiting on SQLite's busy handler instead sleeps in growing steps and
+    made 30 simultaneous submitters wait 150 ms. Other processes still wait on SQLite.
+    """
     conn = connect(path)
+    lock = _write_lock(path)
+    lock.acquire()
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
         except BaseException:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:  # SQLite may have rolled back already (I/O error)
+                conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
     finally:
+        lock.release()
         conn.close()
 
 
@@ -218,7 +280,8 @@ def reading(path: Path) -> Iterator[sqlite3.Connection]:
         try:
             yield conn
         finally:
-            conn.execute("ROLLBACK")
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
     finally:
         conn.close()
 
