@@ -36,6 +36,7 @@ class HostControls:
     # provided by Workshop: _require_host(token), _round(conn), tick(), session()
 
     # ------------------------------------------------------------------ rounds
+    @store.one_connection
     def open_round(self, host: object) -> int:
         """Open the next round's bidding window; return its number (0-based).
 
@@ -61,6 +62,7 @@ class HostControls:
             store.insert_action(conn, self.id, number, "round_open", {})
         return number
 
+    @store.one_connection
     def close_bidding(self, host: object) -> bool:
         """Close the open bidding window now (the market clears); False if already closed."""
         self._require_host(host)
@@ -71,6 +73,7 @@ class HostControls:
             return False
         return self._close_bidding(int(r["number"]), "host")
 
+    @store.one_connection
     def close_negotiation(self, host: object) -> bool:
         """Close the open negotiation window now (the week finishes); False if not open."""
         self._require_host(host)
@@ -134,6 +137,7 @@ class HostControls:
             store.insert_action(conn, self.id, number, "negotiation_closed", {"reason": reason})
         return True
 
+    @store.one_connection
     def advance(self, host: object, rounds: int = 1) -> int:
         """Play ``rounds`` rounds as the host would: open, close bidding, close negotiation.
 
@@ -156,6 +160,7 @@ class HostControls:
         return done
 
     # ------------------------------------------------------------------ timers
+    @store.one_connection
     def extend(self, host: object, seconds: float) -> None:
         """Give the open window ``seconds`` more (1-3600)."""
         self._require_host(host)
@@ -172,6 +177,7 @@ class HostControls:
             )
             store.insert_action(conn, self.id, r["number"], "extend", {"seconds": seconds})
 
+    @store.one_connection
     def pause(self, host: object) -> None:
         """Stop the open window's timer (no-op if it is paused)."""
         self._require_host(host)
@@ -187,6 +193,7 @@ class HostControls:
             )
             store.insert_action(conn, self.id, r["number"], "pause", {"left": left})
 
+    @store.one_connection
     def resume(self, host: object) -> None:
         """Restart a paused timer with the time it had left (no-op if running)."""
         self._require_host(host)
@@ -208,6 +215,7 @@ class HostControls:
         return r
 
     # ------------------------------------------------------------------ rules and people
+    @store.one_connection
     def change_rules(self, host: object, overrides: dict[str, Any]) -> None:
         """Change scenario keys from the next round on (recorded and shown to players).
 
@@ -228,6 +236,7 @@ class HostControls:
             number = -1 if r is None else int(r["number"])
             store.insert_action(conn, self.id, number, "rules", {"overrides": overrides})
 
+    @store.one_connection
     def broadcast(self, host: object, text: str) -> None:
         """Send a message to every seat."""
         self._require_host(host)
@@ -238,6 +247,7 @@ class HostControls:
             number = -1 if r is None else int(r["number"])
             store.insert_action(conn, self.id, number, "message", {"text": text.strip()})
 
+    @store.one_connection
     def set_seat_mode(self, host: object, seat: int, mode: str) -> None:
         """Hand a seat to its bot (``"bot"``) or back to its player (``"human"``)."""
         self._require_host(host)
@@ -252,6 +262,7 @@ class HostControls:
             number = -1 if r is None else int(r["number"])
             store.insert_action(conn, self.id, number, "seat_mode", {"mode": mode}, seat=seat)
 
+    @store.one_connection
     def revoke(self, host: object, seat: int) -> None:
         """Withdraw a seat's link (its player can no longer act until reissued)."""
         self._require_host(host)
@@ -262,6 +273,7 @@ class HostControls:
             )
             store.insert_action(conn, self.id, self._number(conn), "revoke", {}, seat=seat)
 
+    @store.one_connection
     def reissue(self, host: object, seat: int) -> SeatLink:
         """Give a seat a new link (the old one stops working); return it."""
         self._require_host(host)

@@ -33,6 +33,7 @@ class PlayerActions:
     seat_teams: dict[int, int]
 
     # ------------------------------------------------------------------ bids
+    @store.one_connection
     def submit_bid(self, token: object, steps: object, requested: object = None) -> int:
         """Submit (or replace) the seat's bid for the open round; return the action id.
 
@@ -101,6 +102,7 @@ class PlayerActions:
             raise WorkshopError(f"round {round_no + 1}: the {phase} window has closed")
 
     # ------------------------------------------------------------------ loans
+    @store.one_connection
     def offer_loan(
         self,
         token: object,
@@ -314,6 +316,7 @@ class PlayerActions:
         }
         store.insert_action(conn, self.id, round_no, "offer", payload)
 
+    @store.one_connection
     def answer_offer(
         self, token: object, offer: object, response: str, price: object = None
     ) -> int | None:

@@ -113,6 +113,7 @@ class Views:
     db: Any
     rounds: int
 
+    @store.one_connection
     def status(self) -> Status:
         """The workshop's status (closing a window whose timer ran out first)."""
         self.tick()  # type: ignore[attr-defined]
@@ -160,6 +161,7 @@ class Views:
             self.id, number, self.rounds, phase, left, paused, int(weeks) * wpr, seats, silent
         )
 
+    @store.one_connection
     def view(self, token: object) -> SeatView:
         """What the seat opened by ``token`` may know now.
 
