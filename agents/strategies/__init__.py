@@ -24,6 +24,7 @@ from agents.strategies.base import (
 )
 from agents.strategies.builtin import AuctionFever, BudgetPacer, Shaded, Truthful
 from agents.strategies.human import Human, order_row
+from agents.strategies.learning import Hedge, KellyAnticipating, Misreporter, RothErev
 from agents.strategies.view import BiddingParams, TeamView
 
 __all__ = [
@@ -33,7 +34,11 @@ __all__ = [
     "BiddingStrategy",
     "BudgetPacer",
     "Feedback",
+    "Hedge",
     "Human",
+    "KellyAnticipating",
+    "Misreporter",
+    "RothErev",
     "Shaded",
     "TeamView",
     "Truthful",
@@ -49,7 +54,17 @@ __all__ = [
     "unregister_strategy",
 ]
 
-_ALL_STRATEGIES: list[type[BiddingStrategy]] = [Truthful, Shaded, AuctionFever, BudgetPacer, Human]
+_ALL_STRATEGIES: list[type[BiddingStrategy]] = [
+    Truthful,
+    Shaded,
+    AuctionFever,
+    BudgetPacer,
+    Hedge,
+    RothErev,
+    KellyAnticipating,
+    Misreporter,
+    Human,
+]
 
 #: Registry of every strategy by name (explicit list, like Axelrod's all_strategies).
 STRATEGIES: dict[str, type[BiddingStrategy]] = {cls.name: cls for cls in _ALL_STRATEGIES}

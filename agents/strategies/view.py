@@ -40,6 +40,34 @@ class BiddingParams(Params):
         description="How much of the budget pacer's correction is held back each week "
         "(0 = full correction, 1 = never pace).",
     )
+    learning_rate: float = Field(
+        0.05,
+        gt=0,
+        le=5,
+        description="Step size η of the hedge (EXP3) learners: a choice's log-weight grows "
+        "by η times its importance-weighted reward.",
+    )
+    exploration: float = Field(
+        0.05,
+        gt=0,
+        le=1,
+        description="Share γ of a hedge learner's choices made uniformly at random, so "
+        "that every shading keeps being tried.",
+    )
+    recency: float = Field(
+        0.1,
+        ge=0,
+        le=1,
+        description="How fast Roth-Erev learners forget: propensities decay by this share "
+        "each week (Erev & Roth 1998).",
+    )
+    experimentation: float = Field(
+        0.2,
+        ge=0,
+        lt=1,
+        description="Share of a Roth-Erev learner's reinforcement spread over the choices "
+        "it did not play (Erev & Roth 1998).",
+    )
 
 
 def _read_only(x: Any, dtype: type, ndim: int, name: str) -> np.ndarray:
@@ -83,6 +111,8 @@ class TeamView:
         price_forecast: the price the market expects (a smoothed history of clearing
             prices); defaults to ``last_price``.
         params: the bidding parameters.
+        supply: tranches on sale this week (what price-anticipating bidders divide),
+            or None when unknown.
     """
 
     values: np.ndarray
@@ -97,6 +127,7 @@ class TeamView:
     params: BiddingParams = field(default_factory=BiddingParams)
     need: np.ndarray | None = None
     price_forecast: float | None = None
+    supply: float | None = None
 
     def __post_init__(self) -> None:
         """Freeze the arrays and check shapes and scalars."""
@@ -128,7 +159,7 @@ class TeamView:
             ) from None
         if self.price_forecast is None:
             object.__setattr__(self, "price_forecast", self.last_price)
-        for name in ("last_price", "price_forecast"):
+        for name in ("last_price", "price_forecast", "supply"):
             given = getattr(self, name)
             if given is None:
                 continue
@@ -158,6 +189,7 @@ class TeamView:
         last_price: float | None,
         params: BiddingParams,
         price_forecast: float | None = None,
+        supply: float | None = None,
     ) -> TeamView:
         """The view of some rows of the lab's arrays, built without re-checking them.
 
@@ -184,6 +216,7 @@ class TeamView:
             view, "price_forecast", last_price if price_forecast is None else price_forecast
         )
         object.__setattr__(view, "params", params)
+        object.__setattr__(view, "supply", supply)
         return view
 
     @property
@@ -211,6 +244,7 @@ class TeamView:
             last_price=self.last_price,
             params=self.params,
             price_forecast=self.price_forecast,
+            supply=self.supply,
         )
 
     @classmethod

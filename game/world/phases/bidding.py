@@ -165,6 +165,7 @@ def bidding_phase(
     raw = np.empty_like(values)
     requested = np.empty(table.n)
     lost = table.lost > 0
+    supply = max(0.0, float(world.fleet) - float(table.leases.sum()))  # the pool on sale
     views = []
     for group in groups:
         view = TeamView.of_rows(
@@ -181,6 +182,7 @@ def bidding_phase(
             last_price=last_price,
             price_forecast=world.price_forecast,
             params=sc.bidding,
+            supply=supply,
         )
         raw[group.rows] = group.cls.propose_for(group.members, view, rng)
         requested[group.rows] = group.cls.report_for(group.members, view, rng)

@@ -1,0 +1,411 @@
+"""Bidders that learn across weeks: bandits over shading, Kelly anticipation, misreporting.
+
+Each team agent holds its own strategy object, and a learner keeps its team's state on
+that object (weights over a grid of choices, the choice it made this week). The model
+asks per class (:meth:`~agents.strategies.base.BiddingStrategy.propose_for`), draws every
+random choice from the generator it passes in (the model's), and tells the learners how
+the market treated their teams (:meth:`~agents.strategies.base.BiddingStrategy.observe_for`).
+A replay of the same weeks therefore rebuilds the same state.
+
+What a team learns from is its week's quasi-linear utility: the value of the tranches it
+won minus what it paid (both in credits), scaled by the value of everything it bid for so
+that rewards lie in [-1, 1] (0 = nothing gained or lost).
+
+- :class:`Hedge`: EXP3 (Auer et al. 2002), multiplicative weights with bandit feedback
+  over a grid of shading factors ``s``; the team bids ``(1 − s)·value``.
+- :class:`RothErev`: reinforcement learning with recency and experimentation over the
+  same grid (Erev & Roth 1998).
+- :class:`KellyAnticipating`: under proportional share, the price-anticipating best
+  response of Johari & Tsitsiklis (2004) to the others' money; truthful under other rules.
+- :class:`Misreporter`: under rules without money, reports its need inflated by a factor
+  it learns with EXP3; bids truthfully.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import numpy as np
+
+from agents.strategies.base import BiddingStrategy, Feedback, price_taking
+from agents.strategies.view import BiddingParams, TeamView
+from market import Pricing
+
+__all__ = [
+    "INFLATION_GRID",
+    "SHADING_GRID",
+    "Hedge",
+    "KellyAnticipating",
+    "Misreporter",
+    "RothErev",
+    "normalised_reward",
+    "won_value",
+]
+
+#: Shading factors the bandit learners choose from (bid = (1 − s)·value).
+SHADING_GRID: tuple[float, ...] = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+#: Factors the misreporter may inflate its reported need by.
+INFLATION_GRID: tuple[float, ...] = (1.0, 1.25, 1.5, 2.0, 3.0)
+
+
+def won_value(values: np.ndarray, won: np.ndarray) -> np.ndarray:
+    """What the tranches each team won are worth to it (a fraction of a tranche pro rata).
+
+    Args:
+        values: (m, k) marginal values, non-increasing along each row.
+        won: (m,) tranches won (may be fractional under proportional share).
+
+    Returns:
+        (m,) the value of the first ``won`` tranches of each row.
+    """
+    values = np.asarray(values, dtype=float)
+    m, k = values.shape
+    won = np.clip(np.asarray(won, dtype=float), 0.0, k)
+    whole = np.floor(won).astype(np.int64)
+    cum = np.concatenate([np.zeros((m, 1)), np.cumsum(values, axis=1)], axis=1)
+    rows = np.arange(m)
+    part = won - whole
+    nxt = np.where(whole < k, values[rows, np.minimum(whole, k - 1)], 0.0) if k else np.zeros(m)
+    return cum[rows, whole] + part * nxt
+
+
+def normalised_reward(feedback: Feedback) -> tuple[np.ndarray, np.ndarray]:
+    """Each team's week as a reward in [-1, 1], and which teams had anything to learn from.
+
+    The reward is ``(won value − paid) / (value of all tranches it valued)``, clipped to
+    [-1, 1] (0 = nothing gained or lost); a team that valued nothing learns nothing.
+
+    Returns:
+        ``(reward, informative)``, both (m,).
+    """
+    values = feedback.view.values
+    scale = np.maximum(values, 0.0).sum(axis=1)
+    utility = won_value(values, feedback.won) - np.asarray(feedback.paid, dtype=float)
+    informative = scale > 0.0
+    safe = np.where(informative, scale, 1.0)
+    return np.clip(utility / safe, -1.0, 1.0), informative
+
+
+def _draw(probs: np.ndarray, u: float) -> int:
+    """The arm at quantile ``u`` of the distribution ``probs``."""
+    cdf = np.cumsum(probs)
+    return int(min(np.searchsorted(cdf, u * cdf[-1], side="right"), probs.size - 1))
+
+
+class _ArmLearner(BiddingStrategy):
+    """A learner that picks one arm of a grid each week and learns from the reward.
+
+    Subclasses set ``arms`` and implement :meth:`probabilities` and :meth:`learn`;
+    :meth:`act` turns the chosen arm into bids.
+
+    Attributes:
+        scores: Per-arm state (log-weights or propensities).
+        arm: The arm chosen this week (None before the first bid or after learning).
+        prob: The probability it was chosen with.
+        weeks: Weeks learned from.
+    """
+
+    arms: ClassVar[tuple[float, ...]] = SHADING_GRID
+    initial_score: ClassVar[float] = 0.0
+
+    def __init__(self) -> None:
+        self.scores = np.full(len(self.arms), self.initial_score)
+        self.arm: int | None = None
+        self.prob: float | None = None
+        self.weeks = 0
+
+    # -- to implement
+    def probabilities(self, params: BiddingParams) -> np.ndarray:
+        """The distribution over arms this week."""
+        raise NotImplementedError
+
+    def learn(self, reward: float, params: BiddingParams) -> None:
+        """Update the scores after playing ``self.arm`` and getting ``reward`` in [-1, 1]."""
+        raise NotImplementedError
+
+    @classmethod
+    def act(cls, choice: np.ndarray, view: TeamView) -> np.ndarray:
+        """Bids for each row given its chosen arm value (default: shade the values)."""
+        worth = view.values * (1.0 - choice)[:, None]
+        if view.pricing is Pricing.PROPORTIONAL:
+            return price_taking(worth, view.price_forecast)
+        if view.pricing is Pricing.NONE:
+            return view.values.copy()
+        return worth
+
+    # -- what the model calls
+    def propose(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
+        """Bids of every row of the view as this one team's (see :meth:`propose_for`)."""
+        return type(self).propose_for([self] * view.m, view, rng)
+
+    @classmethod
+    def propose_for(
+        cls, members: Sequence[BiddingStrategy], view: TeamView, rng: np.random.Generator
+    ) -> np.ndarray:
+        """Each member draws its arm from the model's generator, then bids by it."""
+        if not members:
+            return np.zeros(view.values.shape)
+        u = rng.random(len(members))
+        choice = np.empty(len(members))
+        for j, member in enumerate(members):
+            assert isinstance(member, _ArmLearner)
+            probs = member.probabilities(view.params)
+            arm = _draw(probs, float(u[j]))
+            member.arm, member.prob = arm, float(probs[arm])
+            choice[j] = member.arms[arm]
+        return cls._checked(cls.act(choice, view), view)
+
+    @classmethod
+    def observe_for(cls, members: Sequence[BiddingStrategy], feedback: Feedback) -> None:
+        """Each member learns from its own team's reward for the arm it played."""
+        reward, informative = normalised_reward(feedback)
+        for j, member in enumerate(members):
+            assert isinstance(member, _ArmLearner)
+            if member.arm is not None and informative[j] and cls.learns_under(feedback.view):
+                member.learn(float(reward[j]), feedback.view.params)
+                member.weeks += 1
+            member.arm, member.prob = None, None
+
+    @classmethod
+    def learns_under(cls, view: TeamView) -> bool:
+        """Whether the arm matters under the view's pricing (shading: only with money)."""
+        return view.pricing is not Pricing.NONE
+
+    # -- what people read
+    def expected_arm(self, params: BiddingParams | None = None) -> float:
+        """The arm value expected under this week's distribution (e.g. the mean shading)."""
+        probs = self.probabilities(params or BiddingParams())
+        return float(np.dot(probs, self.arms))
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            type(self) is type(other)
+            and np.array_equal(self.scores, other.scores)  # type: ignore[attr-defined]
+            and (self.arm, self.prob, self.weeks) == (other.arm, other.prob, other.weeks)  # type: ignore[attr-defined]
+        )
+
+    def __hash__(self) -> int:
+        return hash(type(self))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(weeks={self.weeks})"
+
+
+class Hedge(_ArmLearner):
+    """EXP3: multiplicative weights over shading factors with bandit feedback.
+
+    With ``γ = params.exploration`` and K arms, arm a is played with probability
+    ``(1 − γ)·w_a/Σw + γ/K``; after reward r the played arm's weight grows by
+    ``exp(η·r / p_a)`` with ``η = params.learning_rate`` (importance-weighted, so arms
+    not played are neither rewarded nor penalised).
+    """
+
+    name = "hedge"
+    metadata: ClassVar[dict[str, Any]] = {
+        "description": "Learns how much to shade its bids (0-90%) from its own weekly "
+        "utility with multiplicative weights (EXP3, bandit feedback).",
+        "uses_stress": False,
+        "stochastic": True,
+        "learns": True,
+    }
+
+    def probabilities(self, params: BiddingParams) -> np.ndarray:
+        """EXP3's mixture of the weights and the uniform distribution."""
+        gamma = params.exploration
+        w = np.exp(self.scores - self.scores.max())
+        return (1.0 - gamma) * w / w.sum() + gamma / w.size
+
+    def learn(self, reward: float, params: BiddingParams) -> None:
+        """Grow the played arm's log-weight by ``η·r/p``."""
+        assert self.arm is not None and self.prob is not None
+        self.scores[self.arm] += params.learning_rate * reward / self.prob
+
+
+class RothErev(_ArmLearner):
+    """Reinforcement with recency and experimentation (Erev & Roth 1998).
+
+    Propensities start at 1; each week they decay by ``φ = params.recency`` and the
+    played arm gains ``r·(1 − ε)``, every other arm ``r·ε/(K − 1)`` with
+    ``ε = params.experimentation`` (losses reinforce nothing: r is floored at 0); arms
+    are played in proportion to propensity.
+    """
+
+    name = "roth_erev"
+    initial_score = 1.0
+    metadata: ClassVar[dict[str, Any]] = {
+        "description": "Learns how much to shade its bids by reinforcing what paid off, "
+        "forgetting old experience and experimenting a little (Erev & Roth 1998).",
+        "uses_stress": False,
+        "stochastic": True,
+        "learns": True,
+    }
+
+    def probabilities(self, params: BiddingParams) -> np.ndarray:
+        """Propensities normalised (uniform if they all vanished)."""
+        q = np.maximum(self.scores, 0.0)
+        total = q.sum()
+        return q / total if total > 0.0 else np.full(q.size, 1.0 / q.size)
+
+    def learn(self, reward: float, params: BiddingParams) -> None:
+        """Decay every propensity and reinforce (mostly) the played arm."""
+        assert self.arm is not None
+        k = self.scores.size
+        eps = params.experimentation
+        reward = max(reward, 0.0)
+        gain = np.full(k, reward * eps / max(k - 1, 1))
+        gain[self.arm] = reward * (1.0 - eps)
+        self.scores = (1.0 - params.recency) * self.scores + gain
+
+
+class Misreporter(Hedge):
+    """Bids truthfully but inflates the need it reports to rules without money.
+
+    Under the need-based rules (no pricing) it reports ``ceil(need·f)`` tranches, with
+    the factor f learned by EXP3 over :data:`INFLATION_GRID` from the value of what it
+    gets. Under priced rules it reports and bids the truth and learns nothing.
+    """
+
+    name = "misreporter"
+    arms = INFLATION_GRID
+    metadata: ClassVar[dict[str, Any]] = {
+        "description": "Bids truthfully, but under rules without money reports a need "
+        "inflated by a factor (1-3x) it learns from what inflating got it.",
+        "uses_stress": False,
+        "stochastic": True,
+        "learns": True,
+    }
+
+    @classmethod
+    def act(cls, choice: np.ndarray, view: TeamView) -> np.ndarray:
+        """Truthful values (price-taking money under proportional share)."""
+        if view.pricing is Pricing.PROPORTIONAL:
+            return price_taking(view.values, view.price_forecast)
+        return view.values.copy()
+
+    def report(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
+        """Every row reported as this team would (see :meth:`report_for`)."""
+        return type(self).report_for([self] * view.m, view, rng)
+
+    @classmethod
+    def report_for(
+        cls, members: Sequence[BiddingStrategy], view: TeamView, rng: np.random.Generator
+    ) -> np.ndarray:
+        """The need times the factor drawn this week (the truth under priced rules)."""
+        need = np.ceil(np.maximum(view.need, 0.0) - 1e-9)
+        if view.pricing is not Pricing.NONE or not members:
+            return need
+        factor = np.array(
+            [
+                m.arms[m.arm] if isinstance(m, Misreporter) and m.arm is not None else 1.0
+                for m in members
+            ]
+        )
+        return np.ceil(need * factor - 1e-9)
+
+    @classmethod
+    def learns_under(cls, view: TeamView) -> bool:
+        """Only rules without money read reported needs."""
+        return view.pricing is Pricing.NONE
+
+
+class KellyAnticipating(BiddingStrategy):
+    """The price-anticipating bidder of Kelly's proportional share (Johari & Tsitsiklis 2004).
+
+    Knowing that its own money w moves the price, the team gets
+    ``x(w) = S·w / (w + W)`` tranches of the S on sale, where W is the others' money
+    (estimated as the forecast price times S, less its own money last week), and spends
+    the w that maximises ``U(x(w)) − w``: the root of ``U'(x(w))·S·W/(w + W)² = 1``
+    (found by bisection; U' is the marginal value of the next tranche). The money is
+    spread over the tranches in proportion to their values. Without a forecast or a known
+    supply it spends like a price-taker; under other rules it bids its values.
+
+    Attributes:
+        last_money: Money the team bid last week (0 before its first week).
+    """
+
+    name = "kelly_anticipating"
+    metadata: ClassVar[dict[str, Any]] = {
+        "description": "Under proportional share, spends the money that maximises value "
+        "minus payment knowing its bid moves the price (Johari & Tsitsiklis 2004); "
+        "truthful elsewhere.",
+        "uses_stress": False,
+        "stochastic": False,
+        "learns": True,
+    }
+
+    def __init__(self) -> None:
+        self.last_money = 0.0
+
+    def propose(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
+        """Bids of every row of the view as this one team's."""
+        return type(self).propose_for([self] * view.m, view, rng)
+
+    @classmethod
+    def propose_for(
+        cls, members: Sequence[BiddingStrategy], view: TeamView, rng: np.random.Generator
+    ) -> np.ndarray:
+        """The best response of each member to the others' estimated money."""
+        values = view.values
+        if not members:
+            return np.zeros(values.shape)
+        if view.pricing is not Pricing.PROPORTIONAL:
+            return values.copy()
+        supply, price = view.supply, view.price_forecast
+        if supply is None or supply <= 0.0 or price is None or price <= 0.0:
+            return price_taking(values, price)
+        own = np.array([getattr(m, "last_money", 0.0) for m in members], dtype=float)
+        others = np.maximum(price * supply - own, 1e-9)
+        money = anticipating_money(values, view.budget, others, supply)
+        total = np.maximum(values, 0.0).sum(axis=1)
+        share = np.divide(
+            values, total[:, None], out=np.zeros_like(values), where=total[:, None] > 0
+        )
+        return share * money[:, None]
+
+    @classmethod
+    def observe_for(cls, members: Sequence[BiddingStrategy], feedback: Feedback) -> None:
+        """Remember the money each team bid (the others' money is estimated from it)."""
+        money = np.asarray(feedback.bids, dtype=float).sum(axis=1)
+        for j, member in enumerate(members):
+            if isinstance(member, KellyAnticipating):
+                member.last_money = float(money[j])
+
+
+def anticipating_money(
+    values: np.ndarray, budget: np.ndarray, others: np.ndarray, supply: float, iters: int = 60
+) -> np.ndarray:
+    """Each row's best-response money under proportional share (bisection on the FOC).
+
+    Args:
+        values: (m, k) marginal values of the next tranches (non-increasing).
+        budget: (m,) budgets (``inf``: no limit).
+        others: (m,) the money of everyone else, > 0.
+        supply: Tranches on sale, > 0.
+        iters: Bisection steps.
+
+    Returns:
+        (m,) money in ``[0, min(budget, Σ values)]``.
+    """
+    values = np.asarray(values, dtype=float)
+    m, k = values.shape
+    if k == 0:
+        return np.zeros(m)
+    rows = np.arange(m)
+    high = np.minimum(np.maximum(budget, 0.0), np.maximum(values, 0.0).sum(axis=1))
+
+    def slope(w: np.ndarray) -> np.ndarray:
+        x = supply * w / (w + others)
+        idx = np.floor(x).astype(np.int64)
+        marginal = np.where(idx < k, values[rows, np.minimum(idx, k - 1)], 0.0)
+        return marginal * supply * others / (w + others) ** 2 - 1.0
+
+    low = np.zeros(m)
+    top = high.copy()
+    rising = slope(low) > 0.0
+    for _ in range(iters):
+        mid = 0.5 * (low + top)
+        up = slope(mid) > 0.0
+        low = np.where(up, mid, low)
+        top = np.where(up, top, mid)
+    return np.where(rising, np.minimum(low, high), 0.0)
