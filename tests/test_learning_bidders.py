@@ -20,7 +20,8 @@ from agents.strategies import (
     RothErev,
     TeamView,
 )
-from agents.strategies.learning import SHADING_GRID, anticipating_money, won_value
+from agents.strategies.kelly import anticipating_money
+from agents.strategies.learning import SHADING_GRID, won_value
 from game import ComputeGame, load_scenario
 from market import Pricing
 

@@ -24,7 +24,8 @@ from agents.strategies.base import (
 )
 from agents.strategies.builtin import AuctionFever, BudgetPacer, Shaded, Truthful
 from agents.strategies.human import Human, order_row
-from agents.strategies.learning import Hedge, KellyAnticipating, Misreporter, RothErev
+from agents.strategies.kelly import KellyAnticipating
+from agents.strategies.learning import Hedge, Misreporter, RothErev
 from agents.strategies.view import BiddingParams, TeamView
 
 __all__ = [
