@@ -10,6 +10,10 @@ apply.
   stays idle. This is deliberately wasteful: compare it with ``max_min_fair``.
 - ``max_min_fair``: water-filling on demands; capacity a satisfied bidder leaves is passed on.
 - ``lottery``: a random priority order; each bidder in turn takes its full demand.
+
+Every rule works on the ``n`` per-bidder demands, never on units: O(n log n) time and O(n)
+memory whether ten tranches are on offer or 10^12. Results are exact while supply and
+total demand stay below 2**53; beyond that they are as exact as float64 allows.
 """
 
 from __future__ import annotations
@@ -59,6 +63,28 @@ def _weighted_level(demand: np.ndarray, weights: np.ndarray, units: int) -> floa
     return float((units - capped_before[j]) / weight_from[j])
 
 
+def _level_fill(demand: np.ndarray, units: int, rng: LazyGenerator) -> np.ndarray:
+    """Integer water-filling: ``min(d_i, L)`` plus the leftover units one each, at random.
+
+    ``L`` is the largest whole level with ``sum(min(d_i, L)) <= units``; the units it leaves
+    go one each to bidders still below their demand, chosen uniformly. O(n log n) time and
+    O(n) memory, whatever the number of units. Requires ``units < demand.sum()``.
+    """
+    ordered = np.sort(demand[demand > 0])
+    capped_before = np.cumsum(ordered) - ordered
+    still_filling = ordered.size - np.arange(ordered.size)
+    filled = capped_before + ordered * still_filling  # units used at level ordered[j]
+    j = int(np.searchsorted(filled, units))
+    level = int((units - capped_before[j]) // still_filling[j])
+    allocation = np.minimum(demand, level)
+    left = units - int(allocation.sum())
+    unsatisfied = (demand > allocation).nonzero()[0]
+    allocation = allocation.astype(np.float64)
+    if left > 0:  # 0 <= left < unsatisfied.size, unless float rounding (beyond 2**53)
+        allocation[unsatisfied[_random_subset(unsatisfied.size, left, rng)]] += 1.0
+    return allocation
+
+
 def _hand_out(
     base: np.ndarray,
     cap: np.ndarray,
@@ -68,19 +94,25 @@ def _hand_out(
 ) -> np.ndarray:
     """Give ``left`` more units, one each, to bidders below their cap.
 
-    Order: ``priority`` descending, ties by random key. Repeats with fresh keys in the
-    (float-rounding) case where one pass does not place every unit.
+    Order: ``priority`` descending, ties by random key. Where float rounding (totals
+    beyond 2**50) leaves more units than bidders below their cap, the rest is water-filled
+    evenly on the room left (:func:`_level_fill`), never handed out unit by unit.
     """
-    while left > 0:
-        eligible = (base < cap).nonzero()[0]
-        if eligible.size == 0:
-            break
-        take = min(left, eligible.size)
-        keys = rng.get().random(eligible.size)
-        order = np.lexsort((-keys, -priority[eligible]))
-        base[eligible[order[:take]]] += 1.0
-        left -= take
-        priority = np.zeros_like(priority)
+    if left <= 0:
+        return base
+    eligible = (base < cap).nonzero()[0]
+    if eligible.size == 0:
+        return base
+    take = min(left, eligible.size)
+    keys = rng.get().random(eligible.size)
+    order = np.lexsort((-keys, -priority[eligible]))
+    base[eligible[order[:take]]] += 1.0
+    left -= take
+    if left > 0:
+        room = np.maximum(cap - base, 0.0)
+        if left >= room.sum():
+            return np.maximum(base, cap)
+        base += _level_fill(room, left, rng)
     return base
 
 
@@ -289,19 +321,7 @@ def max_min_fair(book: BidBook, rng: LazyGenerator) -> RuleResult:
     units = book.units
     if int(demand.sum()) <= units:
         return _no_money(demand.astype(np.float64))
-    ordered = np.sort(demand[demand > 0])
-    capped_before = np.cumsum(ordered) - ordered
-    still_filling = ordered.size - np.arange(ordered.size)
-    filled = capped_before + ordered * still_filling  # units used at level ordered[j]
-    j = int(np.searchsorted(filled, units))
-    level = int((units - capped_before[j]) // still_filling[j])
-    allocation = np.minimum(demand, level)
-    left = units - int(allocation.sum())
-    unsatisfied = (demand > allocation).nonzero()[0]
-    allocation = allocation.astype(np.float64)
-    if left:
-        allocation[unsatisfied[_random_subset(unsatisfied.size, left, rng)]] += 1.0
-    return _no_money(allocation)
+    return _no_money(_level_fill(demand, units, rng))
 
 
 @register(

@@ -14,6 +14,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 __all__ = [
+    "MAX_DEMAND",
+    "MAX_TOTAL_DEMAND",
     "validate_bids",
     "validate_budgets",
     "validate_demand",
@@ -21,6 +23,12 @@ __all__ = [
     "validate_supply",
     "validate_weights",
 ]
+
+
+#: Largest reported demand: every whole number up to it is exact as a float.
+MAX_DEMAND = float(2**53)
+#: Largest total of reported demands: int64 sums up to it stay clear of wrapping (2**63).
+MAX_TOTAL_DEMAND = float(2**62)
 
 
 def _show(value: object) -> str:
@@ -209,22 +217,34 @@ def validate_weights(weights: ArrayLike | None, n: int) -> np.ndarray | None:
 def validate_demand(demand: ArrayLike | None, n: int) -> np.ndarray | None:
     """Check per-bidder reported demands (whole units).
 
+    Each demand is at most ``2**53`` (the largest whole number a float holds exactly) and
+    their total at most ``2**62``, so the rules' int64 sums cannot wrap around.
+
     Args:
-        demand: ``(n,)`` whole numbers >= 0, or ``None``.
+        demand: ``(n,)`` whole numbers from 0 to ``2**53``, or ``None``.
         n: Number of bidders.
 
     Returns:
         The demands as an int64 array, or ``None``.
 
     Raises:
-        ValueError: On a wrong shape or a demand that is not a whole number >= 0.
+        ValueError: On a wrong shape, a demand that is not a whole number in range, or a
+            total above ``2**62``.
     """
     if demand is None:
         return None
     arr = _per_bidder("demand", demand, n)
-    if n and not (arr.min() >= 0.0 and arr.max() < math.inf and (arr == np.floor(arr)).all()):
-        i = int((~((arr >= 0.0) & (arr < math.inf) & (arr == np.floor(arr)))).nonzero()[0][0])
+    if not n:
+        return arr.astype(np.int64)
+    if not (arr.min() >= 0.0 and arr.max() <= MAX_DEMAND and (arr == np.floor(arr)).all()):
+        i = int((~((arr >= 0.0) & (arr <= MAX_DEMAND) & (arr == np.floor(arr)))).nonzero()[0][0])
         raise ValueError(
-            f"demand[{i}] = {_show(arr[i])} is not allowed; demands are whole units >= 0"
+            f"demand[{i}] = {_show(arr[i])} is not allowed; demands are whole units from 0 to 2**53"
+        )
+    total = float(arr.sum())
+    if total > MAX_TOTAL_DEMAND:
+        raise ValueError(
+            f"demand totals {total:.4g} units, which is not allowed; the total may be at most "
+            "2**62 (about 4.6e18)"
         )
     return arr.astype(np.int64)

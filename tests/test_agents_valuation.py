@@ -512,3 +512,25 @@ def test_ironing_keeps_every_later_gain_of_a_curve_that_rises_twice():
     steps = ironed_steps(np.array([[0.0, 1.0, 1.0, 1.0, 5.0, 5.5]]))
     np.testing.assert_allclose(steps, [[1.25, 1.25, 1.25, 1.25, 0.5]])
     assert steps.sum() == pytest.approx(5.5)
+
+
+def test_welfare_optimum_of_a_long_curve_is_valued_in_blocks_close_to_exact(monkeypatch):
+    import agents.valuation as valuation
+
+    sit = _situation([True, True, False], [40.0, 20.0, 30.0], demand=[0.0, 0.0, 300.0])
+    exact = welfare_optimum(sit, 600.0, RP, PP, VP, horizon_units=1200)
+    monkeypatch.setattr(valuation, "OPTIMUM_MAX_POINTS", 64)  # blocks of 10 tranches
+    blocked = welfare_optimum(sit, 600.0, RP, PP, VP, horizon_units=1200)
+    assert blocked == pytest.approx(exact, rel=0.02)
+
+
+def test_welfare_optimum_of_an_enormous_fleet_stays_small_and_finite():
+    import tracemalloc
+
+    sit = _situation([True, True, False], [40.0, 20.0, 30.0], demand=[0.0, 0.0, 300.0])
+    tracemalloc.start()
+    got = welfare_optimum(sit, 1e10, RP, PP, VP, horizon_units=2 * 10**10)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert np.isfinite(got) and got > 0
+    assert peak < 200 * 2**20  # a dense horizon² ironing would need ~10^21 bytes

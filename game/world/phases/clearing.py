@@ -108,11 +108,15 @@ def spot_shares(wants: np.ndarray, units: float, rng: np.random.Generator) -> np
 
 
 def _next_value_positive(values: np.ndarray, won: np.ndarray) -> np.ndarray:
-    """Whether each team values one more tranche beyond the ``won`` it just got."""
+    """Whether each team values one more tranche beyond the ``won`` it just got.
+
+    ``won`` is clipped to the last column before it becomes an index: a team may win far
+    more tranches than it bid for (a divisible rule on a huge pool), beyond what int64 holds.
+    """
     k = values.shape[1]
     if k == 0:
         return np.zeros(values.shape[0], dtype=bool)
-    column = np.minimum(won.astype(np.int64), k - 1)
+    column = np.minimum(won, k - 1).astype(np.int64)
     return values[np.arange(values.shape[0]), column] > 0.0
 
 
