@@ -12,6 +12,7 @@ from hypothesis.extra import numpy as hnp
 from pydantic import ValidationError
 
 from agents import valuation
+from agents.optimum import welfare_optimum
 from agents.productivity import ProductParams, ResearchParams, latency, product_value
 from agents.valuation import (
     IDLE_RESEARCH_RATE,
@@ -21,7 +22,6 @@ from agents.valuation import (
     marginal_values,
     research_rate,
     value,
-    welfare_optimum,
 )
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -503,7 +503,6 @@ def test_module_exports():
         "marginal_values",
         "research_rate",
         "value",
-        "welfare_optimum",
     }
 
 
@@ -515,11 +514,11 @@ def test_ironing_keeps_every_later_gain_of_a_curve_that_rises_twice():
 
 
 def test_welfare_optimum_of_a_long_curve_is_valued_in_blocks_close_to_exact(monkeypatch):
-    import agents.valuation as valuation
+    import agents.optimum as optimum
 
     sit = _situation([True, True, False], [40.0, 20.0, 30.0], demand=[0.0, 0.0, 300.0])
     exact = welfare_optimum(sit, 600.0, RP, PP, VP, horizon_units=1200)
-    monkeypatch.setattr(valuation, "OPTIMUM_MAX_POINTS", 64)  # blocks of 10 tranches
+    monkeypatch.setattr(optimum, "OPTIMUM_MAX_POINTS", 64)  # blocks of 10 tranches
     blocked = welfare_optimum(sit, 600.0, RP, PP, VP, horizon_units=1200)
     assert blocked == pytest.approx(exact, rel=0.02)
 

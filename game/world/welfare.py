@@ -22,7 +22,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.valuation import Situation, research_rate, value, welfare_optimum
+from agents.optimum import welfare_optimum
+from agents.valuation import Situation, research_rate, value
 from game.scenario import Scenario
 from market.metrics import finish_time_fairness, nash_social_welfare
 
