@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# On 127.0.0.1 only; `make app APP_ARGS=--serve-room` serves a workshop room (see README).
 app: $(STAMP)
-	$(BIN)/streamlit run app.py
+	$(BIN)/crunch app $(APP_ARGS)
 
 test: $(STAMP)
 	$(BIN)/ruff check .

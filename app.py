@@ -6,12 +6,18 @@ This file only wires the navigation; the pages live in ``ui/pages/``.
 import streamlit as st
 
 from game import plugins
+from ui import access
 
 # Plugins named by `crunch --plugin X app` (or CRUNCH_PLUGINS) register their mechanisms,
 # strategies and metrics before any page runs; importing twice is a no-op.
 plugins.load_from_env()
 
 st.set_page_config(page_title="Compute Crunch", page_icon=":material/memory:", layout="wide")
+
+# Serving a room (`crunch app --serve-room`), or a browser on another machine: an error
+# shows a generic message, never the exception, its traceback or a server path.
+if access.current(st.context.ip_address).room:
+    st.set_option("client.showErrorDetails", "none")
 
 pages = [
     st.Page(

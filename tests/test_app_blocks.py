@@ -400,7 +400,8 @@ def test_crunch_app_serves_this_app_on_the_chosen_port():
     cmd = cli.streamlit_command(8600, headless=True)
     assert cmd[1:4] == ["-m", "streamlit", "run"]
     assert Path(cmd[4]) == ROOT / "app.py"
-    assert cmd[5:] == ["--server.port", "8600", "--server.headless", "true"]
+    assert cmd[5:9] == ["--server.port", "8600", "--server.headless", "true"]
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"  # this machine only
     with pytest.raises(ValueError, match="--port 70000"):
         cli.streamlit_command(70000)
 

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import streamlit as st
 
+from ui.text import safe_filename
+
 if TYPE_CHECKING:  # the Sweeps page uses this module without loading the game (or Mesa)
     from game import Scenario
 
@@ -38,7 +40,7 @@ def scenario_button(sc: Scenario, label: str, *, key: str, help: str | None = No
     st.download_button(
         label,
         data=sc.to_toml,
-        file_name=f"{sc.name}.toml",
+        file_name=f"{safe_filename(sc.name, 'scenario')}.toml",
         mime="application/toml",
         on_click="ignore",
         icon=":material/download:",

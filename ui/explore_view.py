@@ -13,6 +13,7 @@ import streamlit as st
 
 from ui import charts, downloads, network_view, state, team_detail
 from ui.labels import choice_label, mechanism_label
+from ui.text import md_escape, safe_filename
 
 TABS = ["Market", "Pressure", "Output & fairness", "Network & teams", "Events", "Downloads"]
 NETWORK_KEY = "org_network"
@@ -140,7 +141,7 @@ def header_and_controls() -> None:
 
     notice = st.session_state.pop(state.NOTICE, None)
     if notice:
-        st.toast(notice, icon=":material/info:")
+        st.toast(md_escape(notice, 200), icon=":material/info:")
 
 
 def _kpi_row(view: state.ModelView) -> None:
@@ -289,7 +290,8 @@ def _events_tab(view: state.ModelView) -> None:
 
 def _downloads_tab(view: state.ModelView) -> None:
     sc_now = state.scenario()
-    stem = f"{sc_now.name}-seed{state.seed()}-week{state.live_model().week}"
+    name = safe_filename(sc_now.name, "scenario")
+    stem = f"{name}-seed{state.seed()}-week{state.live_model().week}"
     weeks = view.weeks
     tables = {"weeks": weeks, "teams": view.teams, "events": view.events.iloc[::-1]}
     with st.container(horizontal=True):
@@ -298,7 +300,7 @@ def _downloads_tab(view: state.ModelView) -> None:
         downloads.scenario_button(sc_now, "scenario.toml", key="download_scenario")
     st.caption(
         "The same tables `crunch run --out` writes; the TOML reproduces this game with "
-        f"`crunch run --scenario {sc_now.name}.toml --seed {state.seed()}`."
+        f"`crunch run --scenario {name}.toml --seed {state.seed()}`."
     )
     if not weeks.empty:
         st.dataframe(weeks, hide_index=True, height=300, alt="Weeks table")

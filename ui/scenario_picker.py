@@ -12,10 +12,12 @@ import streamlit as st
 from game import list_presets, load_scenario
 from ui import downloads, state
 from ui.rules_editor import load_values
+from ui.text import md_escape
 
 PRESET = "preset_pick"
 UPLOAD_GENERATION = "upload_generation"
 UPLOAD_ERROR = "upload_error"
+MAX_SCENARIO_MB = 1
 
 
 def open_preset(name: str) -> None:
@@ -81,16 +83,19 @@ def scenario_picker() -> None:
         on_change=_on_preset,
         help="Loading a preset replaces the rules and starts again at week 0.",
     )
-    st.caption(f"Playing **{sc.name}** ({st.session_state.get(state.SOURCE)}). {sc.description}")
+    source = md_escape(st.session_state.get(state.SOURCE), 120)
+    st.caption(f"Playing **{md_escape(sc.name)}** ({source}). {md_escape(sc.description)}")
     st.file_uploader(
         "Load a scenario TOML",
         type=["toml"],
         key=_upload_key(),
         on_change=_on_upload,
-        help="A scenario file as `crunch run --out` writes it or the download below.",
+        max_upload_size=MAX_SCENARIO_MB,
+        help="A scenario file as `crunch run --out` writes it or the download below "
+        f"(up to {MAX_SCENARIO_MB} MB).",
     )
     if st.session_state.get(UPLOAD_ERROR):
-        st.error(st.session_state[UPLOAD_ERROR], icon=":material/error:")
+        st.error(md_escape(st.session_state[UPLOAD_ERROR], 400), icon=":material/error:")
     downloads.scenario_button(
         sc,
         "Download scenario TOML",

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -79,8 +79,14 @@ def wait_for_health(url: str, proc: subprocess.Popen, timeout: float = 60.0) -> 
 
 
 @contextmanager
-def serving(script: Path = APP, *, log: IO[str] | None = None) -> Iterator[str]:
-    """Run ``streamlit run script`` headless on a free port; yield its URL.
+def serving(
+    script: Path = APP,
+    *,
+    log: IO[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
+) -> Iterator[str]:
+    """Run ``streamlit run script`` headless on 127.0.0.1 and a free port; yield its URL.
 
     The server runs in its own process group and is stopped (SIGTERM, then SIGKILL)
     when the block ends.
@@ -88,6 +94,8 @@ def serving(script: Path = APP, *, log: IO[str] | None = None) -> Iterator[str]:
     Args:
         script: The Streamlit script; it runs with the project root as working directory.
         log: Where the server's output goes (discarded when ``None``).
+        env: Environment variables set for the server on top of this process's.
+        args: More ``streamlit run`` options, e.g. ``["--client.showErrorDetails=none"]``.
     """
     port = free_port()
     cmd = [
@@ -101,10 +109,16 @@ def serving(script: Path = APP, *, log: IO[str] | None = None) -> Iterator[str]:
         f"--server.port={port}",
         "--server.fileWatcherType=none",
         "--browser.gatherUsageStats=false",
+        *args,
     ]
     out = log if log is not None else subprocess.DEVNULL
     proc = subprocess.Popen(
-        cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        cmd,
+        cwd=ROOT,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     try:

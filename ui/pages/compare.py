@@ -15,6 +15,7 @@ from game.run_metrics import RUN_METRICS
 from ui import compare_charts, downloads, state
 from ui.labels import choice_label, column_label, mechanism_label
 from ui.rules_schema import FIELDS, governance_note, help_text
+from ui.text import md_escape
 
 RESULT = "compare_result"
 BASE = "compare_base"
@@ -159,9 +160,9 @@ ss = st.session_state
 
 st.title("Compare", anchor=False)
 st.caption(
-    f"Both rule sets start from the Explore scenario **{base.name}** and play the same seeds "
-    "(common random numbers), so the difference is the rules, not luck. Differences are "
-    "B − A with a 95% paired t-interval over seeds."
+    f"Both rule sets start from the Explore scenario **{md_escape(base.name)}** and play the "
+    "same seeds (common random numbers), so the difference is the rules, not luck. "
+    "Differences are B − A with a 95% paired t-interval over seeds."
 )
 
 with st.form("compare_form"):

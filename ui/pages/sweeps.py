@@ -5,12 +5,15 @@ factor, weekly series with bands, Sobol indices for Sobol designs, and failed ru
 page only reads results files (never runs the game); a file that is not a results file
 gives a one-line error. Metrics are labelled from ``game.run_metrics.RUN_METRICS``; a metric
 the registry does not know (a plugin's, not loaded here) shows under its own name.
+
+Which file may be opened (a typed path, the results folder when serving a room, an upload,
+a ``?db=`` link) is :mod:`ui.sweeps_source`'s job; names and descriptions from the file are
+shown as plain text (:func:`ui.text.md_escape`), never as markdown.
 """
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
+import sqlite3
 from pathlib import Path
 
 import altair as alt
@@ -28,11 +31,11 @@ from experiments.analysis import (
     weekly_bands,
 )
 from game.run_metrics import RUN_METRICS
-from ui import downloads
+from ui import access, downloads, sweeps_source
+from ui.text import md_escape, safe_filename
 
-PATH_KEY = "sweeps.path"
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "compute-crunch-uploads"
 NONE = "(all runs together)"
+MAX_TOML_SHOWN = 20_000
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2")
 
 
@@ -51,38 +54,15 @@ def _stamp(path: Path) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _save_upload(data: bytes) -> Path:
-    """Keep an uploaded file on disk (SQLite reads files), named by its content hash."""
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
-    path = UPLOAD_DIR / f"{hashlib.sha256(data).hexdigest()[:16]}.db"
-    if not path.exists():
-        path.write_bytes(data)
-    return path
-
-
-def _pick_file() -> Path | None:
-    default = st.query_params.get("db", "")
-    if PATH_KEY not in st.session_state:
-        st.session_state[PATH_KEY] = default
-    left, right = st.columns([3, 2])
-    with left:
-        typed = st.text_input(
-            "Results file",
-            key=PATH_KEY,
-            placeholder="results.db",
-            help="Path of an SQLite results file written by `crunch sweep FILE.toml --out ...`.",
-        )
-    with right:
-        upload = st.file_uploader(
-            "…or upload one",
-            type=["db", "sqlite", "sqlite3"],
-            help="Upload a results file from another machine.",
-        )
-    if upload is not None:
-        return _save_upload(upload.getvalue())
-    if typed.strip():
-        return Path(typed.strip()).expanduser()
-    return None
+def _one_line(err: Exception, choice: sweeps_source.Choice) -> str:
+    """The error's first line, naming the file as the user knows it (no server paths)."""
+    lines = str(err).strip().splitlines() or [type(err).__name__]
+    message = lines[0]
+    if choice.path is not None and choice.shown:
+        message = message.replace(str(choice.path), choice.shown)
+    if not isinstance(err, ValueError):  # OSError, sqlite3.Error: say which file
+        message = f"{choice.shown}: cannot be read as a results file ({message})"
+    return message
 
 
 def _label(metric: str) -> str:
@@ -104,14 +84,14 @@ def _overview(res: Results) -> None:
     counts = res.runs["status"].value_counts()
     ok, failed = int(counts.get("ok", 0)), int(counts.get("failed", 0))
     planned = int(res.meta.get("planned_runs", "0") or 0)
-    st.subheader(f"Sweep: {res.spec.name}")
+    st.subheader(f"Sweep: {md_escape(res.spec.name)}", anchor=False)
     if s.description:
-        st.caption(s.description)
+        st.caption(md_escape(s.description))
     design = s.design + (f" ({s.samples} samples)" if s.samples else "")
     weeks = f"{s.weeks} weeks" if s.weeks else "the scenario's weeks"
     st.markdown(
         f"**{design}** design over {len(res.spec.factors)} factors · scenario "
-        f"`{s.scenario}` · {weeks} · {s.replications} replications · seed {s.seed}"
+        f"{md_escape(s.scenario, 120)} · {weeks} · {s.replications} replications · seed {s.seed}"
     )
     cols = st.columns(3)
     cols[0].metric("runs ok", ok)
@@ -123,10 +103,16 @@ def _overview(res: Results) -> None:
             "`crunch sweep` command again to resume."
         )
     with st.expander("Sweep file and identity"):
-        st.code(res.meta.get("sweep_toml", ""), language="toml")
+        st.code(res.meta.get("sweep_toml", "")[:MAX_TOML_SHOWN], language="toml")
         st.caption(
-            f"hash {res.meta.get('sweep_hash', '')} · code {res.meta.get('code_version', '')} · "
-            f"created {res.meta.get('created', '')}"
+            " · ".join(
+                f"{label} {md_escape(res.meta.get(key, ''), 80)}"
+                for label, key in (
+                    ("hash", "sweep_hash"),
+                    ("code", "code_version"),
+                    ("created", "created"),
+                )
+            )
         )
 
 
@@ -248,7 +234,7 @@ def _sobol(res: Results) -> None:
     st.subheader("Sobol sensitivity indices")
     table, notes = sobol_indices(res.runs, res.spec)
     for note in notes:
-        st.info(note)
+        st.info(md_escape(note, 300))
     if table.empty:
         return
     table = table.assign(metric=table["metric"].map(_label))
@@ -291,23 +277,28 @@ st.caption(
     "summary, plots and sensitivity indices. `crunch report results.db` makes the same "
     "as a self-contained HTML file."
 )
-chosen = _pick_file()
-if chosen is None:
+rules = access.current(st.context.ip_address)
+choice = sweeps_source.pick(rules)
+if choice.refused:
+    st.error(md_escape(choice.refused), icon=":material/block:")
+if choice.path is None:
     st.info(
-        "Give the path of a results file, e.g. after "
+        "Choose a results file from the results folder, or upload one."
+        if rules.room
+        else "Give the path of a results file, e.g. after "
         "`crunch sweep experiments/mechanisms.toml --out results.db`."
     )
 else:
     try:
-        results = _load(str(chosen), _stamp(chosen))
-    except ValueError as err:  # StoreError, SweepError: one line, no traceback
-        st.error(str(err))
+        results = _load(str(choice.path), _stamp(choice.path))
+    except (ValueError, OSError, sqlite3.Error) as err:  # StoreError, SweepError, ...
+        st.error(md_escape(_one_line(err, choice), 300), icon=":material/error:")
     else:
         _overview(results)
         downloads.csv_button(
             "Download runs (CSV)",
             results.runs,
-            f"{results.spec.name}-runs.csv",
+            f"{safe_filename(results.spec.name, 'sweep')}-runs.csv",
             key="sweeps.download_runs",
         )
         _summary(results)
