@@ -17,7 +17,13 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-__all__ = ["Params", "WeekEvent", "clip", "clip01", "floats", "mean"]
+__all__ = ["MAX_ITEMS", "MAX_WEEKS", "Params", "WeekEvent", "clip", "clip01", "floats", "mean"]
+
+MAX_WEEKS = 1040
+"""The longest horizon a scenario may play (20 years of weeks); events happen before it."""
+
+MAX_ITEMS = 1000
+"""The most entries any list or table of values in a parameter table may hold."""
 
 # The ufunc behind ``np.clip``, without the Python wrapper around it (several times faster
 # on the short arrays of a small lab; identical results).
@@ -32,29 +38,80 @@ def _numeric(annotation: Any) -> bool:
     return annotation in (int, float)
 
 
-class Params(BaseModel):
-    """Base for every parameter table: frozen, refuses unknown keys, validates defaults.
+def _sequence(annotation: Any) -> bool:
+    """Whether a field holds a tuple (TOML gives a list for it)."""
+    return typing.get_origin(annotation) is tuple
 
-    A number field refuses ``true``/``false`` (pydantic would read them as 1 and 0).
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python scalar it holds (exactly; no other conversion)."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
+
+
+class Params(BaseModel):
+    """Base for every parameter table: frozen, strict, refuses unknown keys, validates defaults.
+
+    Values are not coerced (pydantic strict mode): ``"12"`` is not a number, ``1`` is not
+    a boolean and ``"yes"`` is not ``true``; an int is still accepted where a float is
+    wanted. Infinite and NaN numbers are refused. A TOML list is accepted for a tuple
+    field, numpy scalars for the Python scalars they hold, and no list or table holds
+    more than :data:`MAX_ITEMS` entries.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_default=True, strict=True, allow_inf_nan=False
+    )
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_booleans_for_numbers(cls, value: Any, info: ValidationInfo) -> Any:
-        if isinstance(value, bool) and info.field_name is not None:
-            field = cls.model_fields.get(info.field_name)
-            if field is not None and _numeric(field.annotation):
-                raise ValueError("a boolean is not a number; give a number")
+    def _plain_values(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name) if info.field_name else None
+        if field is None:
+            return value
+        value = _plain(value)
+        if isinstance(value, bool) and _numeric(field.annotation):
+            raise ValueError("a boolean is not a number; give a number")
+        if isinstance(value, list | tuple | dict) and len(value) > MAX_ITEMS:
+            raise ValueError(f"has {len(value):,} entries; allowed: at most {MAX_ITEMS:,}")
+        if isinstance(value, list) and _sequence(field.annotation):
+            return tuple(_plain(v) for v in value)
+        if isinstance(value, tuple) and _sequence(field.annotation):
+            return tuple(_plain(v) for v in value)
+        if isinstance(value, dict) and typing.get_origin(field.annotation) is dict:
+            return {k: _plain(v) for k, v in value.items()}
         return value
 
 
 class WeekEvent(Params):
     """A one-off change in a given week: tranches going live or leaving, a demand jump."""
 
-    week: int = Field(ge=0, le=10000, description="Week the event happens.")
+    week: int = Field(
+        ge=0,
+        le=10000,
+        description="Week the event happens (0 is the first); a scenario refuses an event "
+        "at or after its horizon (``weeks``), which would never happen.",
+    )
     tranches: float = Field(ge=0, le=1e7, description="Tranches (or tranches' worth) involved.")
+
+    @field_validator("week", mode="before")
+    @classmethod
+    def _whole_float_week(cls, value: Any) -> Any:
+        """Accept a float holding a whole number (``30.0``) as that week, deliberately.
+
+        The app's go-live table is a pandas data editor: once a cell has been emptied its
+        column holds floats, so week 30 arrives as ``30.0``. Any other float (``30.5``)
+        is still refused, as are strings and booleans.
+        """
+        value = _plain(value)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
 
 
 def floats(x: np.ndarray | float) -> np.ndarray:

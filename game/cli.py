@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 import market
-from game import keys
+from agents.table import KIND_NAMES
+from game import keys, run_budget
 from game.run_metrics import RUN_METRICS, summarise
+from game.run_output import OutputFolder, WriteFailed
 from game.scenario import (
     DEFAULT_PRESET,
     Scenario,
@@ -29,7 +32,13 @@ examples:
   crunch run --scenario my.toml --set lab.research_teams=40 --set reallocation.enabled=false
   crunch run --scenario runs/scarcity/scenario.toml --seed 7   # reproduces the run exactly
   crunch keys emotion.stress                   # every key you can --set, with its range
+
+A run is refused up front when it would take more than about 4 GB of memory or 10
+minutes (the message gives the estimate); --allow-large runs it anyway. With --out, the
+four files appear together or not at all (a full disk leaves the folder as it was).
 """
+
+RUN_FILES = ("weeks.csv", "teams.csv", "events.csv", "scenario.toml")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,7 +78,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="override a scenario key, e.g. governance.research_credit_share=0.6 "
         "(repeatable; `crunch keys` lists them)",
     )
-    run.add_argument("--out", metavar="DIR", help="write the tables and scenario here")
+    run.add_argument(
+        "--out",
+        metavar="DIR",
+        help="write weeks.csv, teams.csv, events.csv and scenario.toml into this folder "
+        "(created if missing; files of those names in it are replaced)",
+    )
+    run.add_argument(
+        "--allow-large",
+        action="store_true",
+        help="run even if the estimate is past the budget (about 4 GB of memory or 10 minutes)",
+    )
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
     run.set_defaults(func=cmd_run)
 
@@ -113,6 +132,8 @@ def resolve_scenario(args: argparse.Namespace) -> Scenario:
         overrides[key] = value
     if args.mechanism is not None:
         overrides["market.mechanism"] = args.mechanism  # the scenario resolves it once
+    if args.seed < 0:
+        raise ScenarioError(f"--seed = {args.seed}: must be a whole number >= 0")
     if args.weeks is not None:
         if args.weeks < 1:
             raise ScenarioError(f"--weeks = {args.weeks}: must be a whole number >= 1")
@@ -127,24 +148,68 @@ def _progress_bar(total: int, enabled: bool):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Play one game and report it."""
+    """Play one game and report it.
+
+    Bad input (scenario, ``--out``, a run past the budget) raises a ``ValueError`` before
+    anything is played; a failure while writing prints one line and returns 1, with
+    nothing written.
+    """
+    folder = OutputFolder(args.out, RUN_FILES) if args.out is not None else None
     sc = resolve_scenario(args)
-    model = ComputeGame(sc, rng=args.seed)
-    with _progress_bar(sc.weeks, not args.quiet) as bar:
-        model.run(sc.weeks, progress=lambda done, total: bar.update(1))
-    weeks, teams, events = model.weeks_frame(), model.teams_frame(), model.events_frame()
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        weeks.to_csv(out / "weeks.csv", index=False)
-        teams.to_csv(out / "teams.csv", index=False)
-        events.to_csv(out / "events.csv", index=False)
-        save_scenario(sc, out / "scenario.toml")
+    run_budget.check(
+        run_budget.estimate(sc, write=folder is not None), allow_large=args.allow_large
+    )
+    late = sc.late_event()
+    if late and not args.quiet:
+        sys.stderr.write(
+            f"crunch run: note: {late[0]} = {late[1]} is after this run's {sc.weeks} weeks "
+            f"(0 to {sc.weeks - 1}), so it will not happen\n"
+        )
+    with folder or contextlib.nullcontext():
+        model = ComputeGame(sc, rng=args.seed)
+        with _progress_bar(sc.weeks, not args.quiet) as bar:
+            model.run(sc.weeks, progress=lambda done, total: bar.update(1))
+        weeks = model.weeks_frame()
+        if folder is not None:
+            try:
+                folder.write_all(
+                    {
+                        "weeks.csv": lambda p: weeks.to_csv(p, index=False),
+                        "teams.csv": lambda p: model.teams_frame().to_csv(p, index=False),
+                        "events.csv": lambda p: model.events_frame().to_csv(p, index=False),
+                        "scenario.toml": lambda p: save_scenario(sc, p),
+                    }
+                )
+            except WriteFailed as err:
+                sys.stderr.write(f"crunch run: error: {err}\n")
+                return 1
     if not args.quiet:
-        print(summary_text(sc, args.seed, weeks, teams, model.events.lines(last=8)))
-        if args.out:
-            print(f"\nwrote weeks.csv, teams.csv, events.csv, scenario.toml to {args.out}/")
+        print(
+            summary_text(sc, args.seed, weeks, last_week_teams(model), model.events.lines(last=8))
+        )
+        if folder is not None:
+            print(f"\nwrote {', '.join(RUN_FILES)} to {args.out}/")
     return 0
+
+
+def last_week_teams(model: ComputeGame) -> pd.DataFrame:
+    """The teams' rows of the last week played, as in ``teams.csv`` (without the group).
+
+    Built from the last recorded snapshot alone, so a run without ``--out`` never
+    builds the table of every team and week.
+    """
+    snaps = model.recorder.team_snaps
+    if not snaps:
+        return pd.DataFrame(columns=["week", "team", "kind", "stress", "gpus", "demand", "burnout"])
+    last = snaps[-1]
+    return pd.DataFrame(
+        {
+            "week": np.full(len(model.teams.names), int(last["week"])),
+            "team": list(model.teams.names),
+            "kind": [KIND_NAMES[k] for k in model.teams.kind],
+            **{col: last[col] for col in ("stress", "gpus", "demand", "burnout")},
+        }
+    )
 
 
 def summary_text(

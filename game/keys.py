@@ -18,7 +18,7 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from game.validation import nearest
+from game.validation import MAX_SHOWN, clean, nearest
 
 __all__ = [
     "KeyInfo",
@@ -95,21 +95,22 @@ def unknown_key_message(model: type[BaseModel], key: str) -> str:
     Reads like a sweep file's: ``unknown key 'lab.teams' (did you mean 'lab.product_teams',
     ...?); allowed: headcount_product, ...``.
     """
+    shown = clean(repr(key), MAX_SHOWN)
     parts = key.split(".")
     node: type[BaseModel] | None = model
     for depth, part in enumerate(parts):
         if node is None:
-            where = ".".join(parts[:depth])
-            return f"unknown key {key!r}: {where!r} is a value, not a table"
+            where = clean(repr(".".join(parts[:depth])), MAX_SHOWN)
+            return f"unknown key {shown}: {where} is a value, not a table"
         fields = node.model_fields
         if part not in fields:
             close = nearest(key, all_keys(model))
             hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
             where = ".".join(parts[:depth])
             table = f" in [{where}]" if where else ""
-            return f"unknown key {key!r}{hint}; allowed{table}: {', '.join(sorted(fields))}"
+            return f"unknown key {shown}{hint}; allowed{table}: {', '.join(sorted(fields))}"
         node = table_model(fields[part].annotation)
-    return f"unknown key {key!r}: it names a table; set one of its keys instead"
+    return f"unknown key {shown}: it names a table; set one of its keys instead"
 
 
 def table_keys(model: type[BaseModel], path: tuple[str, ...]) -> list[str]:

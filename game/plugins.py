@@ -23,6 +23,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
+from game.validation import MAX_SHOWN, clean, control_characters
+
 __all__ = ["ENV_VAR", "LOADED", "PluginError", "load", "load_from_env", "prepare", "unload"]
 
 ENV_VAR = "CRUNCH_PLUGINS"
@@ -33,6 +35,11 @@ LOADED: dict[str, ModuleType] = {}
 
 class PluginError(ValueError):
     """A plugin could not be loaded (the message says which and why)."""
+
+
+def _shown(ref: object) -> str:
+    """A plugin reference as a message quotes it: escaped, and cut if long."""
+    return clean(repr(ref), MAX_SHOWN)
 
 
 def _is_path(ref: str) -> bool:
@@ -66,12 +73,12 @@ def load(ref: str, base_dir: Path | None = None) -> ModuleType:
         if _is_path(key):
             path = Path(key)
             if not path.is_file():
-                raise PluginError(f"{ref!r}: no such file {key}")
+                raise PluginError(f"{_shown(ref)}: no such file {clean(key, 200)}")
             digest = hashlib.sha256(key.encode()).hexdigest()[:8]
             name = f"crunch_plugin_{path.stem}_{digest}"
             spec = importlib.util.spec_from_file_location(name, path)
             if spec is None or spec.loader is None:
-                raise PluginError(f"{ref!r}: cannot be imported as a Python module")
+                raise PluginError(f"{_shown(ref)}: cannot be imported as a Python module")
             module = importlib.util.module_from_spec(spec)
             sys.modules[name] = module
             try:
@@ -84,9 +91,11 @@ def load(ref: str, base_dir: Path | None = None) -> ModuleType:
     except PluginError:
         raise
     except ModuleNotFoundError as err:
-        raise PluginError(f"{ref!r}: module not found ({err})") from None
+        raise PluginError(f"{_shown(ref)}: module not found ({clean(str(err), 200)})") from None
     except Exception as err:  # a plugin's own error: say where it came from
-        raise PluginError(f"{ref!r} failed while loading: {type(err).__name__}: {err}") from None
+        raise PluginError(
+            f"{_shown(ref)} failed while loading: {type(err).__name__}: {clean(str(err), 300)}"
+        ) from None
     LOADED[key] = module
     return module
 
@@ -119,13 +128,16 @@ def prepare(refs: Iterable[str], *, base_dir: Path | None, trusted: bool) -> lis
     out = []
     for ref in refs:
         if not isinstance(ref, str) or not ref.strip():
-            raise PluginError(f"{ref!r} is not a module name or a .py path")
+            raise PluginError(f"{_shown(ref)} is not a module name or a .py path")
+        if control_characters(ref) or len(ref) > 4096:
+            raise PluginError(f"{_shown(ref)}: allowed: a module name or path of printable text")
         key = resolve(ref.strip(), base_dir)
         if key not in LOADED:
             if not trusted:
                 raise PluginError(
-                    f"{ref!r} is not loaded here, and an uploaded scenario may not import "
-                    f"code; start with `crunch --plugin {ref} app` or set {ENV_VAR}"
+                    f"{_shown(ref)} is not loaded here, and an uploaded scenario may not import "
+                    f"code; start with `crunch --plugin {clean(ref, MAX_SHOWN)} app` or set "
+                    f"{ENV_VAR}"
                 )
             load(key)
         out.append(key)

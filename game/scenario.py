@@ -23,13 +23,13 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from agents.emotion import EmotionParams
 from agents.negotiation import NegotiationParams
 from agents.productivity import ProductParams, ResearchParams
 from agents.reallocation import ReallocationParams
-from agents.schema import Params
+from agents.schema import MAX_WEEKS, Params, WeekEvent
 from agents.strategies import BiddingParams
 from agents.valuation import ValuationParams
 from game import keys, plugins
@@ -41,10 +41,21 @@ from game.tables import (
     ProjectsConfig,
     SupplyConfig,
 )
-from game.validation import one_line, parse_toml
+from game.validation import (
+    MAX_DEPTH,
+    MAX_SHOWN,
+    clean,
+    control_characters,
+    nesting_depth,
+    one_line,
+    parse_toml,
+)
 
 __all__ = [
     "DEFAULT_PRESET",
+    "EVENT_LISTS",
+    "MAX_PLUGINS",
+    "MAX_SCENARIO_CHARS",
     "PRESET_DIR",
     "GovernanceConfig",
     "LabConfig",
@@ -65,9 +76,35 @@ __all__ = [
 PRESET_DIR = Path(__file__).with_name("scenarios")
 DEFAULT_PRESET = "lab-2025"
 
+MAX_SCENARIO_CHARS = 256 * 1024
+"""The longest scenario file or upload read (a full scenario is about 5,000 characters;
+a longer text would take seconds to parse before any of its limits could be checked)."""
+
+EVENT_LISTS = ("supply.go_live", "supply.lease_expiry", "product.demand_spikes")
+"""The scenario's lists of week events. An event must fall before the longest horizon
+(:data:`agents.schema.MAX_WEEKS`); one after the scenario's own ``weeks`` is allowed (a
+shortened run saves such a scenario) and ``crunch run`` notes that it will not happen."""
+
+MAX_PLUGINS = 32
+"""The most plugins one scenario may name."""
+
 
 class ScenarioError(ValueError):
-    """A scenario could not be loaded: the message names the field, value and what is allowed."""
+    """A scenario could not be loaded: the message names the field, value and what is allowed.
+
+    The message is one line safe to print: control characters in it are escaped.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean(str(message), 2000))
+
+
+def _no_control(text: str, keep: str = "") -> str:
+    """Refuse control characters (terminal escapes, bidi overrides) other than ``keep``."""
+    bad = control_characters(text, keep)
+    if bad:
+        raise ValueError(f"contains the control character {bad[0]!r}; allowed: printable text")
+    return text
 
 
 class Scenario(Params):
@@ -75,9 +112,10 @@ class Scenario(Params):
 
     name: str = Field("custom", min_length=1, max_length=80, description="Scenario name.")
     description: str = Field("", max_length=2000, description="What this scenario shows.")
-    weeks: int = Field(52, ge=1, le=1040, description="Default horizon in weeks.")
+    weeks: int = Field(52, ge=1, le=MAX_WEEKS, description="Default horizon in weeks.")
     plugins: tuple[str, ...] = Field(
         (),
+        max_length=MAX_PLUGINS,
         description="Python modules (dotted names or .py files) that register your own "
         "mechanisms, strategies or run metrics; loaded before the rest is checked.",
     )
@@ -94,6 +132,18 @@ class Scenario(Params):
     research: ResearchParams = Field(default_factory=ResearchParams)
     bidding: BiddingParams = Field(default_factory=BiddingParams)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
+
+    @field_validator("name", "plugins")
+    @classmethod
+    def _printable(cls, value: str | tuple[str, ...]) -> str | tuple[str, ...]:
+        for text in (value,) if isinstance(value, str) else value:
+            _no_control(text)
+        return value
+
+    @field_validator("description")
+    @classmethod
+    def _printable_lines(cls, value: str) -> str:
+        return _no_control(value, keep="\t\n\r")
 
     @property
     def clearing_rule(self) -> str:
@@ -137,6 +187,26 @@ class Scenario(Params):
                 raise ScenarioError(str(err)) from None
         return scenario_from_dict(data, trusted=True)
 
+    def late_event(self, horizon: int | None = None) -> tuple[str, int] | None:
+        """The first week event that falls at or after ``horizon``: its key and week.
+
+        An event in week ``weeks`` or later does not happen in a run of ``weeks`` weeks
+        (weeks count from 0).
+
+        Args:
+            horizon: Weeks in the run (default: the scenario's ``weeks``).
+
+        Returns:
+            ``("supply.go_live.0.week", 60)``, say, or ``None`` when every event happens.
+        """
+        horizon = self.weeks if horizon is None else horizon
+        for key in EVENT_LISTS:
+            events: tuple[WeekEvent, ...] = self.get(key)
+            for i, event in enumerate(events):
+                if event.week >= horizon:
+                    return f"{key}.{i}.week", event.week
+        return None
+
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return keys.table_keys(Scenario, tuple(str(p) for p in loc[:-1]))
@@ -147,7 +217,10 @@ def _format_error(err: ValidationError) -> str:
 
 
 def scenario_from_dict(
-    data: Mapping[str, Any], *, trusted: bool = True, base_dir: Path | None = None
+    data: Mapping[str, Any],
+    *,
+    trusted: bool = True,
+    base_dir: Path | None = None,
 ) -> Scenario:
     """Validate a plain mapping (e.g. parsed TOML) into a :class:`Scenario`.
 
@@ -163,7 +236,14 @@ def scenario_from_dict(
     Raises:
         ScenarioError: With a one-line message naming the field, value and what is allowed.
     """
+    if not isinstance(data, Mapping):
+        raise ScenarioError(f"a scenario is a table of keys, not {type(data).__name__}")
+    if nesting_depth(data) > MAX_DEPTH:
+        raise ScenarioError(f"tables and arrays nest deeper than {MAX_DEPTH} levels")
     data = dict(data)
+    refs_in = data.get("plugins", ())
+    if isinstance(refs_in, list | tuple) and len(refs_in) > MAX_PLUGINS:
+        raise ScenarioError(f"plugins: {len(refs_in):,} entries; allowed: at most {MAX_PLUGINS}")
     try:
         refs = plugins.prepare(data.get("plugins", ()), base_dir=base_dir, trusted=trusted)
     except plugins.PluginError as err:
@@ -171,9 +251,16 @@ def scenario_from_dict(
     if refs:
         data["plugins"] = refs
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(_format_error(err)) from None
+    never = scenario.late_event(MAX_WEEKS)
+    if never:  # a shorter run may leave an event out; no run at all reaches this one
+        raise ScenarioError(
+            f"{never[0]} = {never[1]}: after the longest horizon, {MAX_WEEKS} weeks, so it "
+            f"would never happen; allowed: 0 to {MAX_WEEKS - 1} (weeks count from 0)"
+        )
+    return scenario
 
 
 def list_presets() -> list[str]:
@@ -194,17 +281,18 @@ def load_scenario(
         ScenarioError: Unknown preset, missing file, bad TOML, unknown key or bad value.
     """
     text_name = str(name_or_path)
+    shown = clean(repr(text_name), MAX_SHOWN)
+    if not text_name.strip():
+        raise ScenarioError(f"scenario {shown}: give a preset name or a path to a .toml file")
     path = Path(text_name)
-    if path.suffix == ".toml" or path.exists():
-        if not path.is_file():
-            raise ScenarioError(f"scenario file {text_name!r} does not exist")
-        data = parse_toml(path.read_text(encoding="utf-8"), text_name, ScenarioError)
+    if path.suffix == ".toml" or _exists(path):
+        data = parse_toml(_read_scenario_file(path, shown), shown, ScenarioError)
         base_dir: Path | None = path.resolve().parent
     else:
         preset = PRESET_DIR / f"{text_name}.toml"
-        if not preset.is_file():
+        if "/" in text_name or "\\" in text_name or not preset.is_file():
             raise ScenarioError(
-                f"unknown scenario {text_name!r}; presets: {list_presets()} (or a path to .toml)"
+                f"unknown scenario {shown}; presets: {list_presets()} (or a path to .toml)"
             )
         data = parse_toml(preset.read_text(encoding="utf-8"), text_name, ScenarioError)
         base_dir = None
@@ -212,6 +300,39 @@ def load_scenario(
     if overrides:
         scenario = scenario.with_overrides(overrides)
     return scenario
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; a path the system cannot even look up counts as a file."""
+    try:
+        return path.exists()
+    except OSError:  # e.g. a name too long: reading it says so in one line
+        return True
+
+
+def _read_scenario_file(path: Path, shown: str) -> str:
+    """The text of a scenario file, refusing what is no file, too long or not UTF-8."""
+    try:
+        if not path.is_file():
+            raise ScenarioError(f"scenario file {shown} does not exist (or is not a file)")
+        size = path.stat().st_size
+        if size > 4 * MAX_SCENARIO_CHARS:  # UTF-8 takes at most 4 bytes a character
+            raise ScenarioError(
+                f"scenario file {shown}: {size:,} bytes; allowed: at most "
+                f"{MAX_SCENARIO_CHARS:,} characters (a scenario is a short file)"
+            )
+        with path.open(encoding="utf-8") as f:
+            text = f.read(MAX_SCENARIO_CHARS + 1)
+    except UnicodeDecodeError as err:
+        raise ScenarioError(f"scenario file {shown} is not UTF-8 text ({err.reason})") from None
+    except OSError as err:
+        raise ScenarioError(f"scenario file {shown} cannot be read: {err.strerror}") from None
+    if len(text) > MAX_SCENARIO_CHARS:
+        raise ScenarioError(
+            f"scenario file {shown}: more than {MAX_SCENARIO_CHARS:,} characters; allowed: at "
+            f"most {MAX_SCENARIO_CHARS:,} (a scenario is a short file)"
+        )
+    return text
 
 
 def scenario_from_toml(text: str, *, trusted: bool = False) -> Scenario:
@@ -225,7 +346,8 @@ def scenario_from_toml(text: str, *, trusted: bool = False) -> Scenario:
     Raises:
         ScenarioError: Bad TOML, unknown key or bad value.
     """
-    return scenario_from_dict(parse_toml(text, "uploaded scenario", ScenarioError), trusted=trusted)
+    data = parse_toml(text, "uploaded scenario", ScenarioError, max_chars=MAX_SCENARIO_CHARS)
+    return scenario_from_dict(data, trusted=trusted)
 
 
 def save_scenario(scenario: Scenario, path: str | Path) -> Path:
@@ -242,7 +364,10 @@ def parse_override(text: str) -> tuple[str, Any]:
         ScenarioError: When there is no ``=``.
     """
     if "=" not in text:
-        raise ScenarioError(f"--set {text!r}: expected key=value, e.g. market.mechanism=vickrey")
+        raise ScenarioError(
+            f"--set {clean(repr(text), MAX_SHOWN)}: expected key=value, "
+            "e.g. market.mechanism=vickrey"
+        )
     key, raw = text.split("=", 1)
     key, raw = key.strip(), raw.strip()
     try:

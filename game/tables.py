@@ -7,15 +7,17 @@ reallocation) are declared in :mod:`agents`, next to the behaviour they paramete
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 
 import market
 from agents.schema import Params, WeekEvent
 from agents.strategies import STRATEGIES, bot_strategies
+from game.validation import MAX_SHOWN, clean
 
 __all__ = [
+    "MAX_SHARE",
     "GovernanceConfig",
     "LabConfig",
     "MarketConfig",
@@ -23,6 +25,11 @@ __all__ = [
     "ProjectsConfig",
     "SupplyConfig",
 ]
+
+
+MAX_SHARE = 1e6
+"""The largest share one strategy may have in the mix (shares are relative; a bound keeps
+their sum finite)."""
 
 
 class LabConfig(Params):
@@ -36,14 +43,15 @@ class LabConfig(Params):
     headcount_product: float = Field(
         30.0, gt=0, le=1000, description="Mean people per product team."
     )
-    strategy_mix: dict[str, float] = Field(
+    strategy_mix: dict[str, Annotated[float, Field(ge=0, le=MAX_SHARE)]] = Field(
         default_factory=lambda: {
             "truthful": 0.4,
             "shaded": 0.3,
             "auction_fever": 0.2,
             "budget_pacer": 0.1,
         },
-        description="Share of teams using each bidding strategy (normalised to 1).",
+        description="Share of teams using each bidding strategy (normalised to 1; each "
+        f"share from 0 to {MAX_SHARE:g}).",
     )
     hiring_rate: float = Field(
         0.1,
@@ -61,11 +69,12 @@ class LabConfig(Params):
             raise ValueError(f"needs at least one strategy from {bots}")
         for name, share in mix.items():
             if name not in bots:
+                shown = clean(repr(name), MAX_SHOWN)
                 raise ValueError(
-                    f"unknown strategy {name!r}; allowed: {bots} (people take seats in a "
+                    f"unknown strategy {shown}; allowed: {bots} (people take seats in a "
                     "workshop, not through the mix)"
                     if name in STRATEGIES
-                    else f"unknown strategy {name!r}; allowed: {bots}"
+                    else f"unknown strategy {shown}; allowed: {bots}"
                 )
             if not share >= 0:
                 raise ValueError(f"share of {name!r} is {share}; allowed: >= 0")

@@ -55,7 +55,7 @@ _AT_MOST_1 = "less than or equal to 1"
         (StressParams, "k_recovery", 1.5, _AT_MOST_1),
         (StressParams, "dt", 0.0, "greater than 0"),
         (StressParams, "dt", 5.0, "less than or equal to 4"),
-        (StressParams, "k_envy", math.nan, "(greater|less) than or equal to"),
+        (StressParams, "k_envy", math.nan, "finite number"),
         (StressParams, "baseline", -0.01, _AT_LEAST_0),
         (StressParams, "baseline", 0.6, "less than or equal to 0.5"),
         (PerformanceParams, "research_width", 0.0, "greater than 0"),

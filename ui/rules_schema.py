@@ -335,7 +335,9 @@ def overrides_from(values: Mapping[str, Any], go_live: pd.DataFrame | None) -> d
             if go_live is not None:
                 out[f.key] = events_from_frame(go_live)
         elif f.kind == "mix":
-            out[f.key] = {name: float(values[widget_key(f.key, name)]) for name in bot_strategies()}
+            shares = {name: float(values[widget_key(f.key, name)]) for name in bot_strategies()}
+            # Strategies nobody plays are left out (a zero share changes nothing).
+            out[f.key] = {name: share for name, share in shares.items() if share > 0.0}
         else:
             out[f.key] = values[widget_key(f.key)]
     return out
