@@ -25,6 +25,7 @@ import pandas as pd
 import streamlit as st
 
 from game import DEFAULT_PRESET, ComputeGame, Scenario, load_scenario, scenario_from_toml
+from game.run_budget import check, estimate
 from game.run_metrics import RUN_METRICS, RunMetric
 
 SCENARIO = "scenario"
@@ -129,6 +130,7 @@ def set_scenario(sc: Scenario, source: str) -> None:
     """
     init_session()
     ss = st.session_state
+    check(estimate(sc, write=False), allow_large=False, flag="`crunch run --allow-large`")
     model = ComputeGame(sc, rng=int(ss[SEED]))
     ss[SCENARIO] = sc
     ss[SOURCE] = source
