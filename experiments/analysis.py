@@ -63,25 +63,27 @@ class Results:
 
 
 def load_results(path: str | Path) -> Results:
-    """Read a whole results file (read-only).
+    """Read a whole results file (read-only), its tables as of one moment.
+
+    The file is checked first (it is untrusted input); the runs and the weekly series
+    are read in one transaction, so a sweep writing the file meanwhile never makes them
+    disagree.
 
     Raises:
-        StoreError: Missing file, not SQLite, damaged or not a results file.
+        StoreError: Missing file, not SQLite, damaged, crafted, too slow to read, or not
+            a results file.
     """
     from experiments.store import StoreError, open_results
 
     with open_results(path) as store:
         try:
             spec = store.sweep()
-        except ValueError as err:
-            raise StoreError(f"{path}: the stored sweep cannot be read ({err})") from None
-        return Results(
-            path=Path(path),
-            meta=dict(store.meta),
-            spec=spec,
-            runs=store.runs_frame(),
-            weekly=store.weekly_frame(),
-        )
+        except (ValueError, TypeError, RecursionError) as err:
+            reason = str(err)[:200] or type(err).__name__
+            raise StoreError(f"{path}: the stored sweep cannot be read ({reason})") from None
+        with store.snapshot():
+            runs, weekly = store.runs_frame(), store.weekly_frame()
+        return Results(path=Path(path), meta=dict(store.meta), spec=spec, runs=runs, weekly=weekly)
 
 
 def metric_label(name: str) -> str:

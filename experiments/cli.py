@@ -20,10 +20,14 @@ examples:
   crunch sweep my-sweep.toml --out results.db --retry-failed   # run stored failures again
   crunch sweep my-sweep.toml --out results.db --dry-run        # show the plan, run nothing
 
-Interrupt it (Ctrl-C) and run the same command again: it resumes where it stopped.
+Interrupt it (Ctrl-C or SIGTERM) and run the same command again: it resumes where it
+stopped. A worker process that dies (kill -9, out of memory) costs only the run it was
+playing: that run is stored as failed and the others go on. A sweep plans at most
+1,000,000 runs (points x replications).
 Exit status: 0 when every planned run is stored ok, 1 when some runs failed (their
-tracebacks are stored; see `crunch results DB --failed`), 2 for bad input, 130 when
-interrupted.
+tracebacks are stored; see `crunch results DB --failed`) or the results file could not
+be written (e.g. a full disk; what is stored is kept), 2 for bad input (including a
+--scheduler that cannot be reached), 130 when interrupted.
 """
 
 RESULTS_EPILOG = """\
@@ -33,12 +37,18 @@ examples:
   crunch results results.db --csv - | head       # CSV on stdout
   crunch results results.db --weekly-csv weekly.csv
   crunch results results.db --failed             # failed runs and their errors
+
+A damaged or crafted results file is refused in one line (exit status 2); CSV files are
+written whole or not at all.
 """
 
 REPORT_EPILOG = """\
 examples:
   crunch report results.db                        # writes results.html beside it
   crunch report results.db --out report.html
+
+A damaged or crafted results file is refused in one line (exit status 2); the report is
+written whole or not at all (a full disk leaves any earlier report as it was).
 """
 
 
@@ -90,7 +100,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run again the runs stored as failed (their rows are replaced)",
     )
     sweep.add_argument(
-        "--dry-run", action="store_true", help="print the plan and what is stored; run nothing"
+        "--dry-run",
+        action="store_true",
+        help="print the plan's size, its first points and what is stored; run nothing",
     )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar or summary")
     sweep.set_defaults(func=cmd_sweep)
@@ -132,6 +144,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     report.set_defaults(func=cmd_report)
 
 
+DRY_RUN_POINTS = 3
+
+
 def _raise_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -140,14 +155,18 @@ def _dry_run(args: argparse.Namespace, sweep) -> int:
     from experiments.store import open_results
     from experiments.sweep import plan_sweep
 
-    plan = plan_sweep(sweep)
+    plan = plan_sweep(sweep)  # lazy: only the points printed below are made
     s = sweep.spec.sweep
+    runs, points = len(plan.tasks), len(plan.points)
     print(
         f"sweep {sweep.spec.name!r} (hash {sweep.hash}): {s.design} design, "
-        f"{len(plan.points)} points x {s.replications} replications = {len(plan.tasks)} runs"
+        f"{points} points x {s.replications} replications = {runs} runs"
     )
-    for key, value in plan.points[0].items():
-        print(f"  first point: {key} = {value!r}")
+    shown = min(points, DRY_RUN_POINTS)
+    for i, point in enumerate(plan.points[:shown]):
+        print(f"  point {i}: " + ", ".join(f"{k} = {v!r}" for k, v in point.items()))
+    if points > shown:
+        print(f"  ... and {points - shown:,} more points")
     out = Path(args.out)
     if out.exists() and out.stat().st_size > 0:
         with open_results(out) as store:
@@ -155,16 +174,16 @@ def _dry_run(args: argparse.Namespace, sweep) -> int:
                 print(f"{out} holds a different sweep ({store.meta.get('sweep_name')!r}): refused")
                 return 2
             counts = store.counts()
-        todo = len(plan.tasks) - counts["ok"] - (0 if args.retry_failed else counts["failed"])
+        todo = runs - counts["ok"] - (0 if args.retry_failed else counts["failed"])
         print(f"{out}: {counts['ok']} ok, {counts['failed']} failed stored; {todo} to run")
     else:
-        print(f"{out}: new file; {len(plan.tasks)} to run")
+        print(f"{out}: new file; {runs} to run")
     return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run or resume a sweep."""
-    from experiments.sweep import SweepInterrupted, run_sweep
+    from experiments.sweep import SweepInterrupted, SweepStorageError, run_sweep
     from experiments.sweep_file import load_sweep
 
     if args.workers is not None and args.workers < 1:
@@ -197,6 +216,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             f"{args.out}; run the same command again to resume\n"
         )
         return 130
+    except SweepStorageError as err:
+        sys.stderr.write(f"crunch sweep: error: {err}\n")
+        return 1
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
@@ -211,13 +233,43 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if (outcome.failed or outcome.kept_failed) else 0
 
 
-def _write_csv(frame, path: str) -> None:
+_EXAMPLES = {"--csv": "runs.csv", "--weekly-csv": "weekly.csv"}
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse --csv/--weekly-csv targets that are directories or the results file itself."""
+    from experiments.output_files import OutputError, check_target
+
+    for option, target in (("--csv", args.csv), ("--weekly-csv", args.weekly_csv)):
+        if not target or target == "-":
+            continue
+        check_target(Path(target), option, _EXAMPLES[option])
+        if Path(target).resolve() == Path(args.db).resolve():
+            raise OutputError(f"{option} {target!r} is the results file itself; choose a .csv path")
+
+
+def _write_csv(frame, path: str, option: str) -> None:
+    """Write a table as CSV to stdout (``-``) or, whole or not at all, to a file."""
+    from experiments.output_files import OutputError, write_whole
+
     if path == "-":
-        frame.to_csv(sys.stdout, index=False)
-    else:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False)
-        print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
+        try:
+            frame.to_csv(sys.stdout, index=False)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as err:
+            raise OutputError(
+                f"{option} -: cannot write to standard output ({err.strerror})"
+            ) from None
+        return
+    write_whole(
+        Path(path),
+        lambda fh: frame.to_csv(fh, index=False),
+        option=option,
+        example=_EXAMPLES[option],
+    )
+    print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
 
 
 def cmd_results(args: argparse.Namespace) -> int:
@@ -235,11 +287,12 @@ def _results(args: argparse.Namespace) -> int:
 
     from experiments.analysis import load_results, metric_label, summary_table
 
+    _check_outputs(args)
     res = load_results(args.db)
     if args.csv:
-        _write_csv(res.runs, args.csv)
+        _write_csv(res.runs, args.csv, "--csv")
     if args.weekly_csv:
-        _write_csv(res.weekly, args.weekly_csv)
+        _write_csv(res.weekly, args.weekly_csv, "--weekly-csv")
     if args.failed:
         failed = res.failed_runs
         if failed.empty:

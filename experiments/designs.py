@@ -12,18 +12,38 @@
 lhs and sobol sample the unit hypercube; each coordinate ``u`` in [0, 1) becomes a
 factor value: a range maps linearly (integer fields get each whole number an equal
 share), a list of levels picks ``levels[floor(u * k)]``.
+
+:class:`DesignPoints` makes the points one at a time, on demand: a grid point from its
+index, an lhs or sobol point from its row of the unit sample. Printing the first points
+of a million-point design, or playing it, never holds a million dicts.
 """
 
 from __future__ import annotations
 
 import itertools
 import math
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, overload
 
 import numpy as np
 
 from experiments.factors import Factor, LevelsFactor
-from experiments.sweep_schema import SweepFile
+from experiments.sweep_schema import SweepFile, point_count, sobol_point_count
+
+__all__ = [
+    "DesignPoints",
+    "Point",
+    "design_points",
+    "factor_levels",
+    "grid_points",
+    "lhs_unit",
+    "point_count",
+    "points_from_unit",
+    "sobol_point_count",
+    "sobol_problem",
+    "sobol_unit",
+    "value_from_unit",
+]
 
 Point = dict[str, Any]
 
@@ -99,22 +119,72 @@ def sobol_unit(names: list[str], samples: int, seed: int, second_order: bool) ->
     )
 
 
-def sobol_point_count(dimensions: int, samples: int, second_order: bool) -> int:
-    """Points of a Saltelli design: ``N (2D + 2)`` or ``N (D + 2)``."""
-    return samples * (2 * dimensions + 2 if second_order else dimensions + 2)
+class DesignPoints(Sequence[Point]):
+    """The design points of a sweep, made on demand, in a stable order (the point index).
+
+    A grid point is decoded from its index (the last factor varies fastest); lhs and
+    sobol points are rows of the seeded unit sample, drawn once, at the first access.
+
+    Args:
+        spec: The validated sweep file.
+    """
+
+    def __init__(self, spec: SweepFile) -> None:
+        self._spec = spec
+        self._factors = dict(spec.factors)
+        self._names = list(self._factors)
+        self._levels: list[list[Any]] | None = None
+        self._unit: np.ndarray | None = None
+        if spec.sweep.design == "grid":
+            self._levels = [factor_levels(self._factors[n]) for n in self._names]
+            self._size = math.prod(len(levels) for levels in self._levels)
+        else:
+            self._size = point_count(spec)
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, index: int) -> Point: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Point]: ...
+    def __getitem__(self, index: int | slice) -> Point | list[Point]:
+        if isinstance(index, slice):
+            return [self._point(i) for i in range(*index.indices(self._size))]
+        i = index + self._size if index < 0 else index
+        if not 0 <= i < self._size:
+            raise IndexError(f"point {index} out of range (the design has {self._size})")
+        return self._point(i)
+
+    def _point(self, i: int) -> Point:
+        if self._levels is not None:
+            values: list[Any] = []
+            for levels in reversed(self._levels):
+                i, digit = divmod(i, len(levels))
+                values.append(levels[digit])
+            values.reverse()
+            return {n: _plain(v) for n, v in zip(self._names, values, strict=True)}
+        row = self._unit_sample()[i]
+        return {
+            n: _plain(value_from_unit(self._factors[n], u))
+            for n, u in zip(self._names, row, strict=True)
+        }
+
+    def _unit_sample(self) -> np.ndarray:
+        if self._unit is None:
+            s = self._spec.sweep
+            assert s.samples is not None  # guaranteed by validation
+            if s.design == "lhs":
+                self._unit = lhs_unit(len(self._names), s.samples, s.seed)
+            else:
+                self._unit = sobol_unit(self._names, s.samples, s.seed, s.second_order)
+        return self._unit
 
 
 def design_points(spec: SweepFile) -> list[Point]:
     """Return every design point of a sweep, in a stable order (the point index).
 
     The same sweep file always gives the same points: lhs and sobol are seeded by the
-    sweep seed.
+    sweep seed. Large designs are better read through :class:`DesignPoints`.
     """
-    s = spec.sweep
-    factors = dict(spec.factors)
-    if s.design == "grid":
-        return grid_points(factors)
-    assert s.samples is not None  # guaranteed by validation
-    if s.design == "lhs":
-        return points_from_unit(factors, lhs_unit(len(factors), s.samples, s.seed))
-    return points_from_unit(factors, sobol_unit(list(factors), s.samples, s.seed, s.second_order))
+    return list(DesignPoints(spec))

@@ -4,12 +4,19 @@ Every executor is a context manager whose :meth:`imap_unordered` yields results 
 they finish (so the store can commit each one at once):
 
 - ``serial``: in this process, one run after another;
-- ``processes`` (the local default): a fork-based ``multiprocessing`` pool, which costs
-  far less per task than spawn (workers inherit the imported game); chunks of tasks
-  travel together to keep the per-task overhead well under a few milliseconds;
+- ``processes`` (the local default): forked worker processes
+  (:class:`experiments.process_pool.WorkerPool`), which cost far less per task than
+  spawn (workers inherit the imported game); chunks of tasks travel together to keep
+  the per-task overhead well under a few milliseconds. A worker that dies (``kill -9``,
+  out of memory) is replaced; the task it was playing goes to ``on_lost``;
 - ``dask``: Dask distributed: ``Client(address)`` for an existing cluster
   (dask-scheduler/dask-worker, dask-jobqueue, Kubernetes) or an embedded
-  ``LocalCluster`` of single-threaded worker processes. Tasks travel in batches.
+  ``LocalCluster`` of single-threaded worker processes. Tasks travel in batches, a
+  bounded number at a time; a batch Dask gives up on (its workers died) goes to
+  ``on_lost``.
+
+Tasks are read lazily (a generator will do), so a large plan is never held in memory;
+``total`` sizes the chunks when ``tasks`` has no length.
 
 Usage::
 
@@ -25,11 +32,13 @@ import logging
 import math
 import multiprocessing
 import os
-import signal
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+import socket
+from collections.abc import Callable, Iterable, Iterator, Sequence, Sized
+from itertools import islice
 from types import TracebackType
 from typing import Any, Self
+
+from experiments.process_pool import WorkerPool
 
 EXECUTORS = ("serial", "processes", "dask")
 
@@ -57,6 +66,13 @@ def _apply_chunk[T, R](fn: Callable[[T], R], chunk: Sequence[T]) -> list[R]:
     return [fn(item) for item in chunk]
 
 
+def _count(tasks: Iterable[Any], total: int | None) -> int:
+    """The number of tasks, for sizing chunks (a large guess when it is not known)."""
+    if total is not None:
+        return total
+    return len(tasks) if isinstance(tasks, Sized) else 1_000_000
+
+
 class SerialExecutor:
     """Run every task in this process, in order."""
 
@@ -76,18 +92,17 @@ class SerialExecutor:
     ) -> None:
         return None
 
-    def imap_unordered[T, R](self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        """Yield ``fn(task)`` for each task, in order."""
+    def imap_unordered[T, R](
+        self,
+        fn: Callable[[T], R],
+        tasks: Iterable[T],
+        *,
+        on_lost: Callable[[T, str], R] | None = None,
+        total: int | None = None,
+    ) -> Iterator[R]:
+        """Yield ``fn(task)`` for each task, in order (no worker to lose)."""
         for task in tasks:
             yield fn(task)
-
-
-def _worker_signals() -> None:
-    # Ctrl-C goes to the whole process group: the parent handles it and terminates the
-    # pool (SIGTERM); workers must neither react to Ctrl-C nor inherit a parent's SIGTERM
-    # handler, so they stop quietly instead of printing tracebacks.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
 class ProcessExecutor:
@@ -103,17 +118,18 @@ class ProcessExecutor:
     def __init__(self, workers: int | None = None, chunksize: int | None = None) -> None:
         self.workers = workers or default_workers()
         self.chunksize = chunksize
-        self._pool: Any = None
+        self._pool: WorkerPool | None = None
 
     def __enter__(self) -> Self:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        with warnings.catch_warnings():
-            # numpy, pyarrow and Mesa start native helper threads at import; Python 3.12
-            # warns about any fork with threads. Forking is deliberate here (it costs far
-            # less per task than spawn) and the workers only run pure Python/numpy code.
-            warnings.filterwarnings("ignore", r".*multi-threaded.*fork", DeprecationWarning)
-            self._pool = ctx.Pool(self.workers, initializer=_worker_signals)
+        pool = WorkerPool(ctx, self.workers)
+        try:
+            pool.start()
+        except BaseException:
+            pool.terminate()
+            raise
+        self._pool = pool
         return self
 
     def __exit__(
@@ -129,14 +145,28 @@ class ProcessExecutor:
             pool.close()
         else:
             pool.terminate()
-        pool.join()
 
-    def imap_unordered[T, R](self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        """Yield ``fn(task)`` for every task as the workers finish them."""
+    def imap_unordered[T, R](
+        self,
+        fn: Callable[[T], R],
+        tasks: Iterable[T],
+        *,
+        on_lost: Callable[[T, str], R] | None = None,
+        total: int | None = None,
+    ) -> Iterator[R]:
+        """Yield ``fn(task)`` for every task as the workers finish them.
+
+        Args:
+            fn: Plays one task (picklable by reference).
+            tasks: The tasks (read lazily).
+            on_lost: Turns a task whose worker died into a result; without it such a
+                death raises :class:`experiments.process_pool.WorkerLost`.
+            total: How many tasks there are, if ``tasks`` has no length.
+        """
         if self._pool is None:
             raise RuntimeError("use the executor inside a `with` block")
-        size = self.chunksize or chunk_size(len(tasks), self.workers)
-        yield from self._pool.imap_unordered(fn, tasks, chunksize=size)
+        size = self.chunksize or chunk_size(_count(tasks, total), self.workers)
+        yield from self._pool.imap_unordered(fn, tasks, size, on_lost)
 
 
 class DaskExecutor:
@@ -163,6 +193,8 @@ class DaskExecutor:
     def __enter__(self) -> Self:
         from distributed import Client, LocalCluster
 
+        if self.scheduler:
+            _probe_scheduler(self.scheduler)  # one line at once for a bad or dead address
         try:
             if self.scheduler:
                 self._client = Client(self.scheduler, timeout="20s")
@@ -177,13 +209,16 @@ class DaskExecutor:
                     silence_logs=logging.ERROR,
                 )
                 self._client = Client(self._cluster)
-        except OSError as err:
+        except (OSError, TypeError, ValueError) as err:
             self.__exit__(None, None, None)
             if self.scheduler:
                 raise ValueError(
-                    f"--scheduler {self.scheduler!r}: cannot connect ({err})"
+                    f"--scheduler {self.scheduler!r}: cannot connect ({_short(err)})"
                 ) from None
-            raise ValueError(f"cannot start a local Dask cluster ({err})") from None
+            raise ValueError(f"cannot start a local Dask cluster ({_short(err)})") from None
+        except BaseException:  # Ctrl-C while connecting: leave no cluster behind
+            self.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(
@@ -199,20 +234,141 @@ class DaskExecutor:
         if cluster is not None:
             cluster.close()
 
-    def imap_unordered[T, R](self, fn: Callable[[T], R], tasks: Sequence[T]) -> Iterator[R]:
-        """Submit the tasks in batches and yield each result as its batch finishes."""
+    def imap_unordered[T, R](
+        self,
+        fn: Callable[[T], R],
+        tasks: Iterable[T],
+        *,
+        on_lost: Callable[[T, str], R] | None = None,
+        total: int | None = None,
+    ) -> Iterator[R]:
+        """Submit the tasks in batches and yield each result as its batch finishes.
+
+        At most a few batches per worker are submitted at once, so a large plan is
+        read as it is played. A batch that fails in Dask (e.g. ``KilledWorker`` after its
+        workers died) gives ``on_lost(task, reason)`` for each of its tasks, or raises
+        without ``on_lost``.
+        """
         from distributed import as_completed
 
         if self._client is None:
             raise RuntimeError("use the executor inside a `with` block")
-        size = self.batch or chunk_size(len(tasks), self.workers)
-        chunks = [list(tasks[i : i + size]) for i in range(0, len(tasks), size)]
-        futures = self._client.map(functools.partial(_apply_chunk, fn), chunks, pure=False)
+        size = self.batch or chunk_size(_count(tasks, total), self.workers)
+        source = iter(tasks)
+        play = functools.partial(_apply_chunk, fn)
+        pending: dict[Any, list[T]] = {}
+        done = as_completed()
+
+        def submit(batches: int) -> None:
+            for _ in range(batches):
+                chunk = list(islice(source, size))
+                if not chunk:
+                    return
+                future = self._client.submit(play, chunk, pure=False)
+                pending[future] = chunk
+                done.add(future)
+
         try:
-            for _future, results in as_completed(futures, with_results=True):
+            submit(4 * self.workers)
+            for future in done:
+                chunk = pending.pop(future)
+                try:
+                    results = future.result()
+                except Exception as err:
+                    if on_lost is None:
+                        raise
+                    reason = f"Dask gave up on this run ({type(err).__name__}: {_short(err)})"
+                    results = [on_lost(task, reason) for task in chunk]
+                submit(1)
                 yield from results
         finally:
-            self._client.cancel(futures)
+            if pending and self._client is not None:
+                self._client.cancel(list(pending))
+
+
+def _short(err: BaseException, limit: int = 200) -> str:
+    """An exception's message on one line, truncated."""
+    text = " ".join(str(err).split()) or type(err).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _probe_scheduler(address: str, timeout: float = 10.0) -> None:
+    """Fail at once, in one line, for an address no scheduler can be at or that refuses.
+
+    A TCP address is tried with a plain connection first: a refused connection or an
+    unknown host is reported at once instead of after the client's 20 s of retries.
+
+    Raises:
+        ValueError: Not an address, a port out of range, or nothing answers there.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    example = "e.g. tcp://10.0.0.5:8786"
+    try:
+        scheme, location = parse_address(address)
+        if scheme not in ("tcp", "tls"):
+            return
+        host, port = parse_host_port(location)
+    except (TypeError, ValueError) as err:
+        raise ValueError(
+            f"--scheduler {address!r} is not a scheduler address ({_short(err)}); {example}"
+        ) from None
+    if not isinstance(port, int) or not 0 < port < 65536:
+        raise ValueError(f"--scheduler {address!r}: port {port} is not in 1-65535; {example}")
+    if scheme != "tcp":
+        return
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except socket.gaierror:
+        raise ValueError(f"--scheduler {address!r}: unknown host {host!r}") from None
+    except TimeoutError:
+        raise ValueError(f"--scheduler {address!r}: no answer within {timeout:g} s") from None
+    except OSError as err:
+        raise ValueError(
+            f"--scheduler {address!r}: cannot connect ({err.strerror or _short(err)}); "
+            "is a dask-scheduler running there?"
+        ) from None
+    _check_is_scheduler(address, timeout)
+
+
+def _check_is_scheduler(address: str, timeout: float) -> None:
+    """Ask the process at ``address`` what it is, within ``timeout`` seconds.
+
+    Something else listening on the port (a web server, a Dask worker) would otherwise
+    leave ``Client`` waiting for a reply that never comes.
+    """
+    import asyncio
+
+    from distributed.core import rpc
+
+    try:
+        asyncio.get_running_loop()
+        return  # inside an event loop (a notebook): leave it to the client
+    except RuntimeError:
+        pass
+
+    async def identity() -> dict[str, Any]:
+        remote = rpc(address, timeout=timeout)
+        try:
+            return await remote.identity()
+        finally:
+            await remote.close_rpc()
+
+    try:
+        kind = asyncio.run(asyncio.wait_for(identity(), timeout)).get("type")
+    except TimeoutError:
+        raise ValueError(
+            f"--scheduler {address!r}: no Dask scheduler answered within {timeout:g} s "
+            "(is this the dask-scheduler's port, usually 8786?)"
+        ) from None
+    except Exception as err:
+        raise ValueError(f"--scheduler {address!r}: cannot connect ({_short(err)})") from None
+    if kind != "Scheduler":
+        raise ValueError(
+            f"--scheduler {address!r} is a Dask {kind or 'process'}, not a scheduler; "
+            "give the dask-scheduler's address"
+        )
 
 
 Executor = SerialExecutor | ProcessExecutor | DaskExecutor

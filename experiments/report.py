@@ -38,6 +38,7 @@ from experiments.analysis import (
     weekly_bands,
 )
 from experiments.factors import LevelsFactor, RangeFactor
+from experiments.output_files import check_target, write_whole
 from game.run_metrics import RUN_METRICS
 
 if TYPE_CHECKING:
@@ -333,7 +334,18 @@ def _failures(res: Results) -> str:
 
 
 def build_report(res: Results) -> str:
-    """Return the whole report as one self-contained HTML page."""
+    """Return the whole report as one self-contained HTML page.
+
+    Text in plots is drawn as written: factor levels, names and labels come from the
+    results file, and a ``$`` in them must not switch matplotlib into mathtext.
+    """
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False, "text.usetex": False}):
+        return _build_report(res)
+
+
+def _build_report(res: Results) -> str:
     spec = res.spec
     table = summary_table(res.runs, spec)
     factor_plots = "".join(
@@ -366,12 +378,14 @@ def build_report(res: Results) -> str:
 def write_report(results: str | Path, out: str | Path) -> Path:
     """Read a results file and write its HTML report; return the report's path.
 
+    The report is written whole or not at all (a temporary file beside it, renamed).
+
     Raises:
         StoreError: If the results file cannot be read.
+        OutputError: If ``out`` is a directory or cannot be written (e.g. a full disk).
     """
-    res = load_results(results)
     path = Path(out)
-    text = build_report(res)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    check_target(path, "--out", "report.html")
+    text = build_report(load_results(results))
+    write_whole(path, lambda fh: fh.write(text), option="--out", example="report.html")
     return path

@@ -5,7 +5,8 @@ a Dask worker. It builds ``ComputeGame(base.with_overrides(params), rng=seed)``,
 the weeks and returns the summary metrics and their weekly series. It shares nothing
 with other runs: the task carries everything (including the base scenario as TOML), so
 the result depends only on the task, whichever executor ran it. A run that raises comes
-back as a failed :class:`RunResult` carrying the traceback; it never stops the sweep.
+back as a failed :class:`RunResult` carrying the traceback; it never stops the sweep. A
+run whose worker process died becomes a failed result too (:func:`lost_result`).
 
 The game is imported lazily, inside the worker, so the module is cheap to import.
 """
@@ -186,3 +187,27 @@ def run_one(task: RunTask) -> RunResult:
         result.error = traceback.format_exc()
     result.timing = {"started": started, "seconds": time.perf_counter() - t0}
     return result
+
+
+def lost_result(task: RunTask, reason: str) -> RunResult:
+    """A failed result for a run whose worker process died while playing it.
+
+    The error is one line (``crunch results DB --failed`` shows it); ``--retry-failed``
+    plays the run again.
+
+    Args:
+        task: The run that was lost.
+        reason: What happened, e.g. ``worker process 123 killed by signal 9 (SIGKILL)
+            while playing this run``.
+    """
+    return RunResult(
+        run_key=task.run_key,
+        point=task.point,
+        replicate=task.replicate,
+        seed=task.seed,
+        params=dict(task.params),
+        status=FAILED,
+        error=f"WorkerLost: {reason}; rerun it with --retry-failed",
+        code_version=code_version(),
+        worker={"host": socket.gethostname()},
+    )

@@ -7,27 +7,37 @@
     outcome = run_sweep(load_sweep("experiments/mechanisms.toml"), "results.db")
 
 Every run gets its own seed from ``numpy.random.SeedSequence(seed).spawn(points *
-replications)`` (run ``i = point * replications + replicate``), so a run's result
+replications)`` (run ``i = point * replications + replicate``; computed one at a time
+as ``SeedSequence(seed, spawn_key=(i,))``, which is the same), so a run's result
 depends only on its task, whichever executor plays it. Runs already stored as ``ok``
 are skipped (a rerun resumes); stored failures are kept unless ``retry_failed``.
 Each result is committed as it arrives, so an interrupted sweep loses at most the runs
-in flight and never leaves a half-written row.
+in flight and never leaves a half-written row. The plan is made lazily (a million runs
+cost nothing until they are played); a sweep may plan at most ``MAX_RUNS`` runs.
+
+A worker process that dies (``kill -9``, out of memory) costs only the run it was
+playing, stored as failed with the reason; a full disk stops the sweep with one line
+(:class:`SweepStorageError`), keeping every run stored before.
 """
 
 from __future__ import annotations
 
+import errno
+import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, overload
 
 import numpy as np
 
-from experiments.designs import Point, design_points
+from experiments.designs import DesignPoints, Point
 from experiments.executors import open_executor
-from experiments.runner import FAILED, OK, RunResult, RunTask, run_one
-from experiments.store import open_for_sweep
+from experiments.runner import FAILED, OK, RunResult, RunTask, lost_result, run_one
+from experiments.store import ResultStore, StoreError, open_for_sweep
 from experiments.sweep_file import Sweep
 
 
@@ -36,50 +46,101 @@ def run_key(point: int, replicate: int) -> str:
     return f"p{point}-r{replicate}"
 
 
+def _seed_of(child: np.random.SeedSequence) -> int:
+    return int(child.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1))
+
+
 def spawn_seeds(root: int, count: int) -> list[int]:
     """Return ``count`` independent 63-bit seeds spawned from ``SeedSequence(root)``."""
-    children = np.random.SeedSequence(root).spawn(count)
-    return [int(c.generate_state(1, dtype=np.uint64)[0] >> np.uint64(1)) for c in children]
+    return [_seed_of(c) for c in np.random.SeedSequence(root).spawn(count)]
+
+
+def run_seed(root: int, index: int) -> int:
+    """Return ``spawn_seeds(root, n)[index]`` for any ``n > index``, without the others.
+
+    ``SeedSequence(root).spawn(n)[i]`` is ``SeedSequence(root, spawn_key=(i,))``.
+    """
+    return _seed_of(np.random.SeedSequence(root, spawn_key=(index,)))
+
+
+class PlanTasks(Sequence[RunTask]):
+    """Every run of a sweep in point-major order, each task made when it is read.
+
+    Run ``i = point * replications + replicate`` gets the seed ``run_seed(root, i)``.
+    """
+
+    def __init__(self, sweep: Sweep, points: DesignPoints) -> None:
+        spec = sweep.spec
+        self._points = points
+        self._reps = spec.sweep.replications
+        self._root = spec.sweep.seed
+        self._base_toml = sweep.base.to_toml()
+        self._weeks = spec.sweep.weeks
+        self._metrics = tuple(spec.outputs.metrics)
+
+    def __len__(self) -> int:
+        return len(self._points) * self._reps
+
+    @overload
+    def __getitem__(self, index: int) -> RunTask: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[RunTask]: ...
+    def __getitem__(self, index: int | slice) -> RunTask | list[RunTask]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        i = index + len(self) if index < 0 else index
+        if not 0 <= i < len(self):
+            raise IndexError(f"run {index} out of range (the plan has {len(self)})")
+        point, replicate = divmod(i, self._reps)
+        return self._task(point, replicate, self._points[point])
+
+    def __iter__(self) -> Iterator[RunTask]:
+        return self.select(lambda _key: True)
+
+    def select(self, wanted: Callable[[str], bool]) -> Iterator[RunTask]:
+        """Yield, in plan order, the tasks whose run key is ``wanted`` (others cost a key)."""
+        for p in range(len(self._points)):
+            point: Point | None = None
+            for r in range(self._reps):
+                if wanted(run_key(p, r)):
+                    point = self._points[p] if point is None else point
+                    yield self._task(p, r, point)
+
+    def _task(self, point: int, replicate: int, params: Point) -> RunTask:
+        return RunTask(
+            run_key=run_key(point, replicate),
+            point=point,
+            replicate=replicate,
+            seed=run_seed(self._root, point * self._reps + replicate),
+            params=params,
+            scenario_toml=self._base_toml,
+            weeks=self._weeks,
+            metrics=self._metrics,
+        )
 
 
 @dataclass(frozen=True)
 class SweepPlan:
-    """Every run of a sweep, in point-major order.
+    """Every run of a sweep, in point-major order, made on demand.
 
     Attributes:
         sweep: The validated sweep.
         points: The design points (factor values), indexed by point.
-        tasks: One task per point and replicate.
+        tasks: One task per point and replicate (``len`` is the plan's size).
     """
 
     sweep: Sweep
-    points: list[Point]
-    tasks: list[RunTask]
+    points: DesignPoints
+    tasks: PlanTasks
 
 
 def plan_sweep(sweep: Sweep) -> SweepPlan:
-    """Lay out every run of ``sweep`` with its seed (pure: same sweep, same plan)."""
-    spec = sweep.spec
-    points = design_points(spec)
-    reps = spec.sweep.replications
-    seeds = spawn_seeds(spec.sweep.seed, len(points) * reps)
-    base_toml = sweep.base.to_toml()
-    metrics = tuple(spec.outputs.metrics)
-    tasks = [
-        RunTask(
-            run_key=run_key(p, r),
-            point=p,
-            replicate=r,
-            seed=seeds[p * reps + r],
-            params=point,
-            scenario_toml=base_toml,
-            weeks=spec.sweep.weeks,
-            metrics=metrics,
-        )
-        for p, point in enumerate(points)
-        for r in range(reps)
-    ]
-    return SweepPlan(sweep=sweep, points=points, tasks=tasks)
+    """Lay out every run of ``sweep`` with its seed (pure: same sweep, same plan).
+
+    Nothing is made until it is read: the size of a million-run plan is known at once.
+    """
+    points = DesignPoints(sweep.spec)
+    return SweepPlan(sweep=sweep, points=points, tasks=PlanTasks(sweep, points))
 
 
 @dataclass
@@ -132,6 +193,47 @@ class SweepInterrupted(KeyboardInterrupt):
         self.outcome = outcome
 
 
+class SweepStorageError(RuntimeError):
+    """The results file could not be written (a full disk, a lost mount); finished runs are kept.
+
+    The message is one line: the file, the reason, how many runs are stored and how
+    to resume.
+    """
+
+    def __init__(self, outcome: SweepOutcome, path: Path, err: BaseException) -> None:
+        kept = f"{outcome.stored} of {outcome.planned} runs are stored in {path}"
+        if isinstance(err, StoreError):  # already one line naming the file and the cause
+            message = f"{err}; {kept}; run the same command again to resume"
+        else:
+            detail = " ".join(str(err).split()) or type(err).__name__
+            full = "full" in detail or getattr(err, "errno", None) in (errno.ENOSPC, errno.EDQUOT)
+            fix = "free some disk space" if full else "fix that"
+            message = (
+                f"cannot write to {path} ({detail}); {kept}; "
+                f"{fix} and run the same command again to resume"
+            )
+        super().__init__(message)
+        self.outcome = outcome
+
+
+@contextmanager
+def _storing(outcome: SweepOutcome, path: Path) -> Iterator[None]:
+    """Turn a failed read or write of the results file into :class:`SweepStorageError`."""
+    try:
+        yield
+    except (StoreError, sqlite3.Error, OSError) as err:
+        raise SweepStorageError(outcome, path, err) from None
+
+
+def _open_store(path: Path, sweep: Sweep) -> ResultStore:
+    """:func:`open_for_sweep`, with SQLite and OS errors as one-line :class:`StoreError`."""
+    try:
+        return open_for_sweep(path, sweep)
+    except (sqlite3.Error, OSError) as err:
+        detail = " ".join(str(err).split()) or type(err).__name__
+        raise StoreError(f"--out {str(path)!r}: cannot open the results file ({detail})") from None
+
+
 def _progress_bar(total: int, name: str, enabled: bool):
     from tqdm import tqdm
 
@@ -171,47 +273,100 @@ def run_sweep(
             by reference for the process and Dask executors).
 
     Returns:
-        What was run, skipped and stored.
+        What was run, skipped and stored. A run whose worker process died is stored as
+        failed (``retry_failed`` plays it again); the other runs go on.
 
     Raises:
-        StoreError: The results file belongs to another sweep or is not a results file.
-        SweepInterrupted: On Ctrl-C; every finished run is stored, none half-written.
+        StoreError: The results file belongs to another sweep, is not a results file or
+            cannot be created.
+        ValueError: The executor cannot start (e.g. the Dask scheduler cannot be reached);
+            a results file this call would have created is not left behind.
+        SweepStorageError: The results file could not be written (e.g. the disk is full);
+            every run stored before is kept.
+        SweepInterrupted: On Ctrl-C (or SIGTERM turned into it); every finished run is
+            stored, none half-written.
     """
     t0 = time.perf_counter()
     plan = plan_sweep(sweep)
     ex = open_executor(executor, workers=workers, scheduler=scheduler)
     outcome = SweepOutcome(planned=len(plan.tasks))
-    with open_for_sweep(out, sweep) as store:
-        if store.meta.get("planned_runs") != str(len(plan.tasks)):
-            store.set_meta("planned_runs", str(len(plan.tasks)))
-        stored = store.statuses()
-        todo: list[RunTask] = []
-        for task in plan.tasks:
-            status = stored.get(task.run_key)
-            if status == OK:
-                outcome.skipped_ok += 1
-            elif status == FAILED and not retry_failed:
-                outcome.kept_failed += 1
-            else:
-                todo.append(task)
-        outcome.todo = len(todo)
-        if not todo:
-            outcome.seconds = time.perf_counter() - t0
-            return outcome
-        try:
-            with ex, _progress_bar(len(todo), sweep.spec.name, progress) as bar:
-                for result in ex.imap_unordered(run, todo):
-                    store.write(result)
-                    if result.ok:
-                        outcome.ok += 1
-                    else:
-                        outcome.failed += 1
-                        outcome.failures.append(result.run_key)
-                        bar.set_postfix(failed=outcome.failed, refresh=False)
-                    bar.update(1)
-        except KeyboardInterrupt:
-            outcome.interrupted = True
-            outcome.seconds = time.perf_counter() - t0
-            raise SweepInterrupted(outcome) from None
+    path = Path(out)
+    new = not (path.is_file() and path.stat().st_size > 0)
+    try:
+        with ExitStack() as stack:
+            if new:  # start the executor first: if it cannot, no results file is made
+                stack.enter_context(ex)
+            store = stack.enter_context(_open_store(path, sweep))
+            try:
+                _play(
+                    store, stack, ex, plan, sweep, outcome, path, new, retry_failed, progress, run
+                )
+            except BaseException:
+                if not outcome.ok + outcome.failed:
+                    # A file this call made and filled with nothing goes, deleted while
+                    # the writer's lease is held (never another sweep's new file).
+                    store.discard()
+                raise
+    except KeyboardInterrupt:
+        outcome.interrupted = True
+        outcome.seconds = time.perf_counter() - t0
+        raise SweepInterrupted(outcome) from None
     outcome.seconds = time.perf_counter() - t0
     return outcome
+
+
+def _play(
+    store: ResultStore,
+    stack: ExitStack,
+    ex: Any,
+    plan: SweepPlan,
+    sweep: Sweep,
+    outcome: SweepOutcome,
+    path: Path,
+    new: bool,
+    retry_failed: bool,
+    progress: bool,
+    run: Callable[[RunTask], RunResult],
+) -> None:
+    """Store the plan's size, then play what is not stored yet, storing each result."""
+    with _storing(outcome, path):
+        if store.meta.get("planned_runs") != str(outcome.planned):
+            store.set_meta("planned_runs", str(outcome.planned))
+        stored = store.statuses()
+    tasks = _todo(plan, stored, retry_failed, outcome)
+    if not outcome.todo:
+        return
+    if not new:
+        stack.enter_context(ex)
+    bar = stack.enter_context(_progress_bar(outcome.todo, sweep.spec.name, progress))
+    results = stack.enter_context(
+        closing(ex.imap_unordered(run, tasks, on_lost=lost_result, total=outcome.todo))
+    )
+    for result in results:
+        with _storing(outcome, path):
+            store.write(result)
+        if result.ok:
+            outcome.ok += 1
+        else:
+            outcome.failed += 1
+            outcome.failures.append(result.run_key)
+            bar.set_postfix(failed=outcome.failed, refresh=False)
+        bar.update(1)
+
+
+def _todo(
+    plan: SweepPlan, stored: dict[str, str], retry_failed: bool, outcome: SweepOutcome
+) -> Iterator[RunTask]:
+    """Count what is stored into ``outcome`` and return the runs still to play (lazily)."""
+
+    def wanted(key: str) -> bool:
+        status = stored.get(key)
+        return status is None or (status == FAILED and retry_failed)
+
+    for status in stored.values():
+        if status == OK:
+            outcome.skipped_ok += 1
+        elif status == FAILED and not retry_failed:
+            outcome.kept_failed += 1
+    outcome.todo = outcome.planned - outcome.skipped_ok - outcome.kept_failed
+    return plan.tasks.select(wanted)

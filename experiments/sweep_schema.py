@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -33,11 +34,14 @@ __all__ = [
     "SweepFile",
     "SweepSettings",
     "parse_sweep_dict",
+    "point_count",
+    "sobol_point_count",
     "stored_sweep",
     "sweep_hash",
 ]
 
-MAX_RUNS = 10_000_000
+MAX_RUNS = 1_000_000
+"""Most runs (points x replications) one sweep may plan: days of computing at least."""
 
 
 class SweepError(ValueError):
@@ -148,20 +152,7 @@ class SweepFile(StrictModel):
         for key in self.fixed:
             if key in self.factors:
                 raise ValueError(f'fixed."{key}" is also a factor; keep it in one table')
-        if self.sweep.design == "grid":
-            points = 1
-            for factor in self.factors.values():
-                n = (
-                    len(factor.levels)
-                    if isinstance(factor, LevelsFactor)
-                    else len(factor.grid_levels())
-                )
-                points *= n
-            if points * self.sweep.replications > MAX_RUNS:
-                raise ValueError(
-                    f"the grid has {points} points x {self.sweep.replications} replications; "
-                    f"allowed: at most {MAX_RUNS:,} runs (use design 'lhs' or 'sobol')"
-                )
+        _check_run_count(self)
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -186,6 +177,55 @@ class SweepFile(StrictModel):
         Keys keep their order: the order of the factors is part of the design.
         """
         return json.dumps(self.model_dump(mode="json"), separators=(",", ":"))
+
+
+def sobol_point_count(dimensions: int, samples: int, second_order: bool) -> int:
+    """Points of a Saltelli design: ``N (2D + 2)`` or ``N (D + 2)``."""
+    return samples * (2 * dimensions + 2 if second_order else dimensions + 2)
+
+
+def point_count(spec: SweepFile) -> int:
+    """Return how many design points ``spec`` has, without making them.
+
+    For a grid whose integer ranges are not yet known as such (before the scenario
+    checks) this is an upper bound: an integer range may merge levels.
+    """
+    s = spec.sweep
+    if s.design == "grid":
+        return math.prod(
+            len(f.levels) if isinstance(f, LevelsFactor) else len(f.grid_levels())
+            for f in spec.factors.values()
+        )
+    assert s.samples is not None  # guaranteed by validation
+    if s.design == "lhs":
+        return s.samples
+    return sobol_point_count(len(spec.factors), s.samples, s.second_order)
+
+
+def _check_run_count(spec: SweepFile) -> None:
+    """Refuse a plan of more than :data:`MAX_RUNS` runs, naming the fields that make it."""
+    s = spec.sweep
+    points = point_count(spec)
+    runs = points * s.replications
+    if runs <= MAX_RUNS:
+        return
+    if s.design == "grid":
+        what = f"the grid's {points:,} points (levels multiplied)"
+        fix = "use fewer factors, levels or replications, or design 'lhs'"
+    elif s.design == "lhs":
+        what = f"sweep.samples = {s.samples}"
+        fix = "lower samples or replications"
+    else:
+        order = "2D + 2" if s.second_order else "D + 2"
+        what = (
+            f"sweep.samples = {s.samples} (N({order}) = {points:,} Sobol points "
+            f"for {len(spec.factors)} factors)"
+        )
+        fix = "lower samples or replications, or set second_order = false"
+    raise ValueError(
+        f"{what} x sweep.replications = {s.replications} makes {runs:,} runs; "
+        f"allowed: at most {MAX_RUNS:,} runs per sweep ({fix})"
+    )
 
 
 def _format_loc(loc: tuple[Any, ...]) -> str:
