@@ -336,8 +336,10 @@ def overrides_from(values: Mapping[str, Any], go_live: pd.DataFrame | None) -> d
                 out[f.key] = events_from_frame(go_live)
         elif f.kind == "mix":
             shares = {name: float(values[widget_key(f.key, name)]) for name in bot_strategies()}
-            # Strategies nobody plays are left out (a zero share changes nothing).
-            out[f.key] = {name: share for name, share in shares.items() if share > 0.0}
+            # Strategies nobody plays are left out (a zero share changes nothing); all
+            # zero is passed on whole, for the scenario's own message.
+            played = {name: share for name, share in shares.items() if share > 0.0}
+            out[f.key] = played or shares
         else:
             out[f.key] = values[widget_key(f.key)]
     return out
