@@ -54,6 +54,8 @@ class TeamTable:
         bid_total: Sum of the last bids.
         won: Tranches won in the last clearing.
         paid: Credits paid in the last clearing.
+        shading: How far the last bids were below the values, ``1 − bid/value``
+            averaged over the tranches bid for (0 = truthful; NaN: no bid).
         output: Research output (research) or product value (product) this week.
         output_value: This week's output in credits (research at leadership's exchange
             rate, product value as it is).
@@ -89,6 +91,7 @@ class TeamTable:
     bid_total: np.ndarray = field(init=False)
     won: np.ndarray = field(init=False)
     paid: np.ndarray = field(init=False)
+    shading: np.ndarray = field(init=False)
     output: np.ndarray = field(init=False)
     output_value: np.ndarray = field(init=False)
     deals_in: np.ndarray = field(init=False)
@@ -125,6 +128,7 @@ class TeamTable:
         self.bid_total = zeros()
         self.won = zeros()
         self.paid = zeros()
+        self.shading = np.full(n, np.nan)
         self.output = zeros()
         self.output_value = zeros()
         self.deals_in = zeros()

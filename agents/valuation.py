@@ -61,6 +61,15 @@ class ValuationParams(Params):
         "the default market gives research 58-68% of the GPUs over a lab-2025 year "
         "(seeds 0-9), around leadership's 62% credit split; at 90 it would take 75-81%.",
     )
+    credit_value: float = Field(
+        1.0,
+        ge=0,
+        le=1e6,
+        description="What a credit a team keeps is worth to it, in credits of output value "
+        "(its terminal value). A team's utility is its output value plus this times the "
+        "credits it keeps, so a week's utility is output value minus this times what it "
+        "paid: quasi-linear, the objective truthful bidding is optimal for.",
+    )
 
 
 @dataclass(frozen=True)

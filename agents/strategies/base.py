@@ -16,7 +16,7 @@ workshop seat) overrides :meth:`~BiddingStrategy.bid_for` and
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -45,6 +45,9 @@ class Feedback:
         won: (m,) tranches won at auction.
         paid: (m,) credits paid.
         price: The clearing price, or None when the rule has none.
+        hindsight: ``hindsight(j, rows)`` → ``(won, paid)``: what the team of row j would
+            have won at auction and paid had it bid each of ``rows`` (``(a, k)``), all
+            else equal; None where the market does not tell.
     """
 
     view: TeamView
@@ -52,6 +55,7 @@ class Feedback:
     won: np.ndarray
     paid: np.ndarray
     price: float | None
+    hindsight: Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None
 
 
 def sanitise(raw: np.ndarray, budget: np.ndarray, name: str = "") -> np.ndarray:

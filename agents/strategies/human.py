@@ -129,6 +129,7 @@ class Human(BiddingStrategy):
                     feedback.won[idx],
                     feedback.paid[idx],
                     feedback.price,
+                    _sub_hindsight(feedback.hindsight, idx),
                 )
                 bot_cls.observe_for([members[j].bot for j in rows], part)  # type: ignore[attr-defined]
 
@@ -145,3 +146,10 @@ def _by_bot_class(
         bot = getattr(members[j], "bot", None) or Truthful()
         groups.setdefault(type(bot), []).append(j)
     return list(groups.items())
+
+
+def _sub_hindsight(hindsight: Any, idx: np.ndarray) -> Any:
+    """A batch's hindsight seen from some of its rows (row j of the part is ``idx[j]``)."""
+    if hindsight is None:
+        return None
+    return lambda j, alt: hindsight(int(idx[j]), alt)

@@ -84,6 +84,19 @@ def normalised_reward(feedback: Feedback) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(utility / safe, -1.0, 1.0), informative
 
 
+def _arm_utilities(
+    cls: type[_ArmLearner],
+    view: TeamView,
+    j: int,
+    choices: np.ndarray,
+    hindsight: Any,
+) -> np.ndarray:
+    """Credits of utility row j's team would have had this week with each arm."""
+    same = view.rows(np.full(choices.size, j))
+    won, paid = hindsight(j, cls.act(choices, same))
+    return won_value(same.values, won) - paid
+
+
 def _draw(probs: np.ndarray, u: float) -> int:
     """The arm at quantile ``u`` of the distribution ``probs``."""
     cdf = np.cumsum(probs)
@@ -101,16 +114,33 @@ class _ArmLearner(BiddingStrategy):
         arm: The arm chosen this week (None before the first bid or after learning).
         prob: The probability it was chosen with.
         weeks: Weeks learned from.
+        realised: Credits of utility the team's bids realised over those weeks.
+        hindsight: Credits each arm would have realised over the weeks the market
+            told (NaN until it has; learners with ``full_information`` only).
     """
 
     arms: ClassVar[tuple[float, ...]] = SHADING_GRID
     initial_score: ClassVar[float] = 0.0
+    #: Whether the learner uses every arm's outcome in hindsight when the market tells it.
+    full_information: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.scores = np.full(len(self.arms), self.initial_score)
         self.arm: int | None = None
         self.prob: float | None = None
         self.weeks = 0
+        self.realised = 0.0
+        self.hindsight = np.full(len(self.arms), np.nan)
+
+    @property
+    def regret(self) -> float:
+        """External regret: the best fixed arm's utility in hindsight minus what was realised.
+
+        NaN for a learner that never saw the other arms' outcomes.
+        """
+        if np.isnan(self.hindsight).all():
+            return float("nan")
+        return float(np.nanmax(self.hindsight) - self.realised)
 
     # -- to implement
     def probabilities(self, params: BiddingParams) -> np.ndarray:
@@ -119,6 +149,10 @@ class _ArmLearner(BiddingStrategy):
 
     def learn(self, reward: float, params: BiddingParams) -> None:
         """Update the scores after playing ``self.arm`` and getting ``reward`` in [-1, 1]."""
+        raise NotImplementedError
+
+    def learn_all(self, rewards: np.ndarray, params: BiddingParams) -> None:
+        """Update the scores knowing every arm's reward (full information)."""
         raise NotImplementedError
 
     @classmethod
@@ -155,12 +189,27 @@ class _ArmLearner(BiddingStrategy):
 
     @classmethod
     def observe_for(cls, members: Sequence[BiddingStrategy], feedback: Feedback) -> None:
-        """Each member learns from its own team's reward for the arm it played."""
+        """Each member learns from its team's week.
+
+        From every arm's reward where the market tells (full information), else from
+        the reward of the arm it played (bandit feedback).
+        """
+        view = feedback.view
         reward, informative = normalised_reward(feedback)
+        utility = won_value(view.values, feedback.won) - np.asarray(feedback.paid, dtype=float)
+        hindsight = feedback.hindsight if cls.full_information else None
+        choices = np.asarray(cls.arms, dtype=float)
         for j, member in enumerate(members):
             assert isinstance(member, _ArmLearner)
-            if member.arm is not None and informative[j] and cls.learns_under(feedback.view):
-                member.learn(float(reward[j]), feedback.view.params)
+            if member.arm is not None and informative[j] and cls.learns_under(view):
+                member.realised += float(utility[j])
+                if hindsight is not None:
+                    arm_utility = _arm_utilities(cls, view, j, choices, hindsight)
+                    member.hindsight = np.nan_to_num(member.hindsight) + arm_utility
+                    scale = float(np.maximum(view.values[j], 0.0).sum())
+                    member.learn_all(np.clip(arm_utility / scale, -1.0, 1.0), view.params)
+                else:
+                    member.learn(float(reward[j]), view.params)
                 member.weeks += 1
             member.arm, member.prob = None, None
 
@@ -190,18 +239,24 @@ class _ArmLearner(BiddingStrategy):
 
 
 class Hedge(_ArmLearner):
-    """EXP3: multiplicative weights over shading factors with bandit feedback.
+    """Multiplicative weights (Hedge) over shading factors; EXP3 with bandit feedback.
 
-    With ``γ = params.exploration`` and K arms, arm a is played with probability
+    In the game the market tells each team, after the week, what every shading would
+    have won it and cost it, everyone else's bids equal (a sealed-bid auction's books
+    are opened afterwards): every arm's log-weight then grows by ``η_h·r_a`` with
+    ``η_h = params.hindsight_rate`` (Freund & Schapire 1997), and the team's external
+    regret is tracked. Where only its own outcome is known (bandit feedback):
+    with ``γ = params.exploration`` and K arms, arm a is played with probability
     ``(1 − γ)·w_a/Σw + γ/K``; after reward r the played arm's weight grows by
     ``exp(η·r / p_a)`` with ``η = params.learning_rate`` (importance-weighted, so arms
     not played are neither rewarded nor penalised).
     """
 
     name = "hedge"
+    full_information = True
     metadata: ClassVar[dict[str, Any]] = {
-        "description": "Learns how much to shade its bids (0-90%) from its own weekly "
-        "utility with multiplicative weights (EXP3, bandit feedback).",
+        "description": "Learns how much to shade its bids (0-90%) with multiplicative "
+        "weights, from what every shading would have earned it each week (Hedge).",
         "uses_stress": False,
         "stochastic": True,
         "learns": True,
@@ -217,6 +272,10 @@ class Hedge(_ArmLearner):
         """Grow the played arm's log-weight by ``η·r/p``."""
         assert self.arm is not None and self.prob is not None
         self.scores[self.arm] += params.learning_rate * reward / self.prob
+
+    def learn_all(self, rewards: np.ndarray, params: BiddingParams) -> None:
+        """Multiplicative weights: every arm's log-weight grows by ``η_h·r_a``."""
+        self.scores = self.scores + params.hindsight_rate * rewards
 
 
 class RothErev(_ArmLearner):
@@ -265,6 +324,7 @@ class Misreporter(Hedge):
 
     name = "misreporter"
     arms = INFLATION_GRID
+    full_information = False  # its arms change the report, not the bids
     metadata: ClassVar[dict[str, Any]] = {
         "description": "Bids truthfully, but under rules without money reports a need "
         "inflated by a factor (1-3x) it learns from what inflating got it.",

@@ -47,6 +47,14 @@ class BiddingParams(Params):
         description="Step size η of the hedge (EXP3) learners: a choice's log-weight grows "
         "by η times its importance-weighted reward.",
     )
+    hindsight_rate: float = Field(
+        3.0,
+        gt=0,
+        le=20,
+        description="Step size of hedge learners when the market tells them every "
+        "shading's outcome in hindsight (multiplicative weights): a shading's log-weight "
+        "grows by this times its week's utility per credit of value at stake.",
+    )
     exploration: float = Field(
         0.05,
         gt=0,

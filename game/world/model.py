@@ -41,6 +41,7 @@ from game.world.phases.bidding import (
 )
 from game.world.phases.budgets import budgets_phase
 from game.world.phases.clearing import ClearingResult, clearing_phase
+from game.world.phases.hindsight import Hindsight
 from game.world.phases.lifecycle import lifecycle_phase
 from game.world.phases.negotiation import negotiation_phase
 from game.world.phases.pressure import PressureResult, pressure_phase
@@ -280,6 +281,7 @@ class ComputeGame(mesa.Model):
             clearing.allocation - clearing.spot,
             clearing.payments,
             None if np.isnan(clearing.price) else clearing.price,
+            Hindsight.of_week(self.scenario, self.teams, bids, cleared).outcomes,
         )
         if market.MECHANISMS[self.scenario.clearing_rule].uses_money:
             self.world.observe_price(clearing.price, self.scenario.market.price_forecast_weight)
@@ -310,9 +312,10 @@ class ComputeGame(mesa.Model):
         if self._strategy_names is None:
             self._strategy_names = tuple(a.strategy.name for a in self.team_agents)
         self.recorder.record_week(week_row(r, self.world, t, self.scenario))
+        cv = self.scenario.valuation.credit_value
         self.recorder.record_teams(
             r.week,
-            *team_snapshot(t, self.credits.balances, self.reallocation),
+            *team_snapshot(t, self.credits.balances, self.reallocation, cv),
             self._strategy_names,
         )
         narrate_week(self.events, r, t.names, self.scenario.projects.milestones)

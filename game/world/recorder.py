@@ -54,6 +54,8 @@ TEAM_COLUMNS = (
     "bid",
     "won",
     "paid",
+    "shading",
+    "utility",
     "credits",
     "stress",
     "burnout",
@@ -65,10 +67,13 @@ TEAM_COLUMNS = (
 )
 """Columns of the teams table. ``output`` is research output (research teams) or product
 value in credits (product teams); ``output_value`` is the same week's output in credits
-for every team (research at leadership's exchange rate). ``gpus`` is tranches held on
-every row (0 for the reallocation group); ``moved`` is tranches the reallocation group
-fast-tracked to a team this week (on its own row: all it handed out), ``reclaimed``
-tranches it took from a team this week (on its own row: all it took back)."""
+for every team (research at leadership's exchange rate). ``shading`` is ``1 − bid/value``
+averaged over the tranches a team bid for (0 = truthful, empty: no bid); ``utility`` is
+the week's quasi-linear utility, ``output_value − valuation.credit_value × paid``.
+``gpus`` is tranches held on every row (0 for the reallocation group); ``moved`` is
+tranches the reallocation group fast-tracked to a team this week (on its own row: all it
+handed out), ``reclaimed`` tranches it took from a team this week (on its own row: all it
+took back)."""
 
 _TEAM_ARRAYS = (
     "gpus",
@@ -76,6 +81,8 @@ _TEAM_ARRAYS = (
     "bid",
     "won",
     "paid",
+    "shading",
+    "utility",
     "credits",
     "stress",
     "burnout",

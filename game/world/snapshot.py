@@ -22,7 +22,7 @@ REALLOCATING = np.int8(5)
 
 
 def team_snapshot(
-    table: TeamTable, balances: np.ndarray, group: ReallocationGroup
+    table: TeamTable, balances: np.ndarray, group: ReallocationGroup, credit_value: float = 1.0
 ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
     """Every team's state this week, and the reallocation group's row to follow it.
 
@@ -40,6 +40,8 @@ def team_snapshot(
         "bid": table.bid_total.copy(),
         "won": table.won.copy(),
         "paid": table.paid.copy(),
+        "shading": table.shading.copy(),
+        "utility": table.output_value - credit_value * table.paid,
         "credits": balances.copy(),
         "stress": table.stress.copy(),
         "burnout": table.burnout.copy(),
@@ -56,6 +58,8 @@ def team_snapshot(
         "bid": 0.0,
         "won": 0.0,
         "paid": 0.0,
+        "shading": float("nan"),
+        "utility": 0.0,
         "credits": 0.0,
         "stress": group.stress,
         "burnout": 0.0,

@@ -11,7 +11,7 @@ decides for all its teams in one vectorised call over a read-only
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -205,11 +205,25 @@ def feedback_phase(
     won: np.ndarray,
     paid: np.ndarray,
     price: float | None,
+    hindsight: Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> None:
-    """Tell the strategy groups that learn how the market treated their teams."""
+    """Tell the strategy groups that learn how the market treated their teams.
+
+    Args:
+        hindsight: ``hindsight(team, rows)``: what a team (its row in the team table)
+            would have won and paid with other bid rows (see
+            :class:`~game.world.phases.hindsight.Hindsight`).
+    """
     for group, view in zip(groups, bids.views, strict=True):
         if group.cls.learns():
             rows = group.rows
+            local = None
+            if hindsight is not None:
+
+                def local(j: int, alt: np.ndarray, rows: np.ndarray = rows):
+                    return hindsight(int(rows[j]), alt)
+
             group.cls.observe_for(
-                group.members, Feedback(view, bids.bids[rows], won[rows], paid[rows], price)
+                group.members,
+                Feedback(view, bids.bids[rows], won[rows], paid[rows], price, local),
             )

@@ -234,6 +234,7 @@ def clearing_phase(
     table.bid_total = bids.sum(axis=1)
     table.won = clearing.allocation
     table.paid = clearing.payments
+    table.shading = bid_shading(bids, offer.values)
     auction_won = clearing.allocation - clearing.spot
     table.lost = ((extra_need >= 1) & (asked > 0) & (auction_won < 1)).astype(float)
     waiting = table.waiting_since >= 0
@@ -241,3 +242,17 @@ def clearing_phase(
     waits = (week - table.waiting_since[served]).astype(float)
     table.waiting_since[served] = -1
     return ClearingResult(clearing=clearing, pool=pool, budgets=budgets, seed=seed, waits=waits)
+
+
+def bid_shading(bids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Each team's ``1 − bid/value`` averaged over the tranches it bid for (NaN: none).
+
+    Only tranches with a positive bid and a positive value count; under proportional
+    share a bid is money rather than a value, so there it says how far below its values
+    the team spent.
+    """
+    counted = (bids > 0.0) & (values > 0.0)
+    ratio = np.divide(bids, values, out=np.zeros_like(bids), where=counted)
+    n = counted.sum(axis=1)
+    total = np.where(counted, 1.0 - ratio, 0.0).sum(axis=1)
+    return np.divide(total, n, out=np.full(n.shape, np.nan), where=n > 0)
