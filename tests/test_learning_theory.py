@@ -72,3 +72,25 @@ def test_utility_is_output_value_minus_what_was_paid(vickrey_year):
     )
     bid = teams[teams.bid > 0]
     assert bid.shading.between(-1e-9, 1.0).all()  # hedge never bids above value
+
+
+def _proportional_year(strategy: str):
+    sc = load_scenario(
+        "lab-2025",
+        {
+            "lab.strategy_mix": {strategy: 1.0},
+            "market.mechanism": "proportional_share",
+            "governance.credits_per_quarter": 1e12,  # unlimited credits
+        },
+    )
+    return ComputeGame(sc, rng=2).run(52).weeks_frame()
+
+
+def test_price_anticipating_bidders_keep_three_quarters_of_optimal_welfare_every_week():
+    # Johari & Tsitsiklis (2004): at the Nash equilibrium of proportional share with
+    # price-anticipating users, welfare is at least 3/4 of the optimum.
+    kelly = _proportional_year("kelly_anticipating")
+    assert kelly.efficiency.min() >= 0.75
+    # Anticipating its own effect on the price, a team spends less than a price-taker.
+    takers = _proportional_year("truthful")
+    assert kelly.price.mean() < takers.price.mean()
