@@ -7,6 +7,8 @@ exactly as the model's feedback phase does.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -186,3 +188,15 @@ def test_learning_runs_are_reproducible_from_the_model_seed():
     assert not all(np.array_equal(x, y) for x, y in zip(weights[0], weights[2], strict=True))
     # The learners did learn something (weights moved off their start).
     assert any(w.std() > 0 for w in weights[0])
+
+
+def test_why_did_it_get_this_names_the_strategy_and_what_it_learned():
+    sc = load_scenario("classroom", {"lab.strategy_mix": {"hedge": 1.0}})
+    game = ComputeGame(sc, rng=4).run(12)
+    team = game.teams.names[0]
+    first = game.explain(team, 0).text
+    later = game.explain(team, 11).text
+    assert "hedge strategy and has not learned anything yet" in first
+    share = round(100 * (1 - game.team_agents.to_list()[0].strategy.expected_arm()))
+    assert re.search(r"hedge strategy; over \d+ week\(s\) it has learned to bid about \d+%", later)
+    assert f"{share}% of its value" in game.team_agents.to_list()[0].strategy.describe()

@@ -292,6 +292,10 @@ class BiddingStrategy:
             feedback: What the teams bid, won and paid this week.
         """
 
+    def describe(self) -> str:
+        """One sentence on how this team bids now (what it has learned, for learners)."""
+        return f"It bids with the {self.name} strategy: {self.metadata['description']}"
+
     @classmethod
     def learns(cls) -> bool:
         """Whether the class overrides :meth:`observe_for` (the model skips it otherwise)."""

@@ -42,6 +42,14 @@ class KellyAnticipating(BiddingStrategy):
     def __init__(self) -> None:
         self.last_money = 0.0
 
+    def describe(self) -> str:
+        """What it spends, in words."""
+        return (
+            "It bids as a price-anticipating user of proportional share (its money moves the "
+            f"price; last week it spent {self.last_money:,.0f} credits) and truthfully "
+            "under other rules."
+        )
+
     def propose(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
         """Bids of every row of the view as this one team's."""
         return type(self).propose_for([self] * view.m, view, rng)

@@ -219,6 +219,16 @@ class _ArmLearner(BiddingStrategy):
         return view.pricing is not Pricing.NONE
 
     # -- what people read
+    def describe(self) -> str:
+        """How far it has learned to shade, in words."""
+        if not self.weeks:
+            return f"It bids with the {self.name} strategy and has not learned anything yet."
+        share = 100.0 * (1.0 - self.expected_arm())
+        return (
+            f"It bids with the {self.name} strategy; over {self.weeks} week(s) it has "
+            f"learned to bid about {share:.0f}% of its value."
+        )
+
     def expected_arm(self, params: BiddingParams | None = None) -> float:
         """The arm value expected under this week's distribution (e.g. the mean shading)."""
         probs = self.probabilities(params or BiddingParams())
@@ -364,3 +374,12 @@ class Misreporter(Hedge):
     def learns_under(cls, view: TeamView) -> bool:
         """Only rules without money read reported needs."""
         return view.pricing is Pricing.NONE
+
+    def describe(self) -> str:
+        """How much it has learned to inflate its need, in words."""
+        if not self.weeks:
+            return "It bids truthfully (misreporter) and has not yet learned to inflate its need."
+        return (
+            f"It bids truthfully (misreporter) but, over {self.weeks} week(s) of rules without "
+            f"money, has learned to report about {self.expected_arm():.1f}x its real need."
+        )

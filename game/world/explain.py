@@ -14,7 +14,8 @@ import numpy as np
 
 import market
 from game.scenario import Scenario
-from game.world.phases.clearing import Clearing, clear_pool
+from game.world.phases.bidding import BidResult
+from game.world.phases.clearing import Clearing, ClearingResult, clear_pool
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class MarketWeek:
         clearing: What the scenario's rule did.
         seed: The seed the week's clearing drew its tie-breaks and lotteries from; a replay
             under the rule in use gives exactly what happened.
+        strategies: Per team, one sentence on how it bid that week (its strategy and,
+            for learners, what it had learned by then).
     """
 
     week: int
@@ -45,6 +48,31 @@ class MarketWeek:
     pool: float
     clearing: Clearing
     seed: int
+    strategies: tuple[str, ...] = ()
+
+    @classmethod
+    def of_week(
+        cls,
+        week: int,
+        bids: BidResult,
+        cleared: ClearingResult,
+        kind: np.ndarray,
+        strategies: tuple[str, ...] = (),
+    ) -> MarketWeek:
+        """The book of the week just cleared."""
+        return cls(
+            week,
+            bids.bids,
+            bids.values,
+            bids.requested,
+            cleared.budgets,
+            bids.urgency,
+            kind,
+            cleared.pool,
+            cleared.clearing,
+            cleared.seed,
+            strategies,
+        )
 
 
 @dataclass(frozen=True)
@@ -132,6 +160,8 @@ def explain(sc: Scenario, names: list[str], book: MarketWeek, team: str) -> Expl
         parts[0] += f", from {bids[0]:.1f} down to {bids[-1]:.1f} credits"
     label = market.MECHANISMS[mech].label
     parts[0] += f" with {book.budgets[i]:.0f} credits to spend, under {label}."
+    if book.strategies:
+        parts.append(book.strategies[i])
     if not math.isnan(price):
         above = int((bids > price).sum())
         parts.append(

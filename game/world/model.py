@@ -275,6 +275,8 @@ class ComputeGame(mesa.Model):
     def _remember_market(self, week: int, bids: BidResult, cleared: ClearingResult) -> None:
         """Let learning strategies observe the market; keep the price and the book."""
         clearing = cleared.clearing
+        # How each team bid, told before this week's lesson is learned.
+        told = tuple(a.strategy.describe() for a in self.team_agents) if self.keep_books else ()
         feedback_phase(
             self.strategy_groups,
             bids,
@@ -286,21 +288,7 @@ class ComputeGame(mesa.Model):
         if market.MECHANISMS[self.scenario.clearing_rule].uses_money:
             self.world.observe_price(clearing.price, self.scenario.market.price_forecast_weight)
         if self.keep_books:
-            t = self.teams
-            self.books.append(
-                MarketWeek(
-                    week,
-                    bids.bids,
-                    bids.values,
-                    bids.requested,
-                    cleared.budgets,
-                    bids.urgency,
-                    t.kind,
-                    cleared.pool,
-                    clearing,
-                    cleared.seed,
-                )
-            )
+            self.books.append(MarketWeek.of_week(week, bids, cleared, self.teams.kind, told))
 
     def _strategies_changed(self) -> None:
         """A team's strategy was replaced: regroup the bidders, rename the strategies."""
