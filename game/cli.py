@@ -185,7 +185,14 @@ def cmd_run(args: argparse.Namespace) -> int:
                 return 1
     if not args.quiet:
         print(
-            summary_text(sc, args.seed, weeks, last_week_teams(model), model.events.lines(last=8))
+            summary_text(
+                sc,
+                args.seed,
+                weeks,
+                last_week_teams(model),
+                model.events.lines(last=8),
+                bidding_line(model),
+            )
         )
         if folder is not None:
             print(f"\nwrote {', '.join(RUN_FILES)} to {args.out}/")
@@ -212,8 +219,39 @@ def last_week_teams(model: ComputeGame) -> pd.DataFrame:
     )
 
 
+def bidding_line(model: ComputeGame, span: int = 10) -> str | None:
+    """How far bids were below values early and late in the run, and the learners' regret.
+
+    Returns None when nobody bid.
+    """
+    shading = [snap["shading"] for snap in model.recorder.team_snaps]
+    if not shading:
+        return None
+    first, last = np.concatenate(shading[:span]), np.concatenate(shading[-span:])
+    if np.isnan(first).all() or np.isnan(last).all():
+        return None
+    n = min(span, len(shading))
+    text = (
+        f"bidding: mean shading {np.nanmean(first):.2f} in the first {n} weeks, "
+        f"{np.nanmean(last):.2f} in the last {n} (0 = bids equal values)"
+    )
+    regret = [
+        a.strategy.regret / a.strategy.weeks
+        for a in model.team_agents
+        if getattr(a.strategy, "weeks", 0) and not np.isnan(getattr(a.strategy, "regret", np.nan))
+    ]
+    if regret:
+        text += f"; learners' regret {np.mean(regret):,.1f} credits per week"
+    return text
+
+
 def summary_text(
-    sc: Scenario, seed: int, weeks: pd.DataFrame, teams: pd.DataFrame, last_events: list[str]
+    sc: Scenario,
+    seed: int,
+    weeks: pd.DataFrame,
+    teams: pd.DataFrame,
+    last_events: list[str],
+    bidding: str | None = None,
 ) -> str:
     """Return a readable summary of a finished run: every registered run metric, and more."""
     rule = sc.clearing_rule
@@ -227,6 +265,8 @@ def summary_text(
     for name, value in values.items():
         m = RUN_METRICS[name]
         lines.append(f"  {m.summary_label:<{width}}  {m.format(value):>10}  {m.unit}")
+    if bidding:
+        lines += ["", bidding]
     lines += ["", "most stressed teams at the end:"]
     final = teams[(teams["week"] == teams["week"].max()) & (teams["kind"] != "reallocation")]
     for _, row in final.nlargest(5, "stress").iterrows():

@@ -200,3 +200,18 @@ def test_why_did_it_get_this_names_the_strategy_and_what_it_learned():
     share = round(100 * (1 - game.team_agents.to_list()[0].strategy.expected_arm()))
     assert re.search(r"hedge strategy; over \d+ week\(s\) it has learned to bid about \d+%", later)
     assert f"{share}% of its value" in game.team_agents.to_list()[0].strategy.describe()
+
+
+def test_the_run_summary_reports_shading_early_and_late_and_the_learners_regret():
+    from game.cli import bidding_line
+
+    truthful = ComputeGame(
+        load_scenario("classroom", {"lab.strategy_mix": {"truthful": 1.0}}), rng=1
+    ).run(12)
+    line = bidding_line(truthful)
+    assert line.startswith("bidding: mean shading 0.00 in the first 10 weeks, 0.00 in the last")
+    assert "regret" not in line
+    learners = ComputeGame(
+        load_scenario("classroom", {"lab.strategy_mix": {"hedge": 1.0}}), rng=1
+    ).run(12)
+    assert "learners' regret" in bidding_line(learners)
