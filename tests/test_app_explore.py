@@ -19,6 +19,7 @@ from game import ComputeGame, load_scenario
 from game.run_metrics import RUN_METRICS
 from game.world.model import ComputeGame as ModelClass
 from ui import charts, rules_editor, rules_schema, state, team_charts
+from ui.bidding_charts import shading_frame
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -383,7 +384,7 @@ def test_a_bad_upload_shows_an_error_and_loses_nothing(at, content, needle):
 
 def test_every_tab_renders_after_a_run(at):
     at.button(key="run").click().run()
-    expected_charts = {"Market": 2, "Pressure": 1, "Output & fairness": 4}
+    expected_charts = {"Market": 3, "Pressure": 1, "Output & fairness": 4}
     for label in ["Market", "Pressure", "Output & fairness", "Network & teams", "Events"]:
         show_tab(at, label)
         assert not at.exception, label
@@ -481,3 +482,25 @@ def test_a_rerun_that_does_not_advance_the_model_does_no_model_work(at, monkeypa
     at.button(key="step").click().run()
     at.run()
     assert calls["steps"] == 1 and calls["frames"] == 6
+
+
+def test_the_market_tab_shows_how_each_strategy_shades_its_bids(at):
+    text = load_scenario(
+        "classroom",
+        overrides={
+            "lab.strategy_mix": {"hedge": 0.5, "truthful": 0.5},
+            "market.mechanism": "vickrey",
+        },
+    ).to_toml()
+    at.file_uploader[0].upload("learners.toml", text.encode()).run()
+    at.button(key="run").click().run()
+    show_tab(at, "Market")
+    assert not at.exception
+    specs = [c.proto.spec for c in at.get("vega_lite_chart")]
+    shading = [s for s in specs if "Bid shading by strategy" in s]
+    assert len(shading) == 1
+    frame = shading_frame(model_of(at).teams_frame())
+    assert set(frame.strategy) == {"hedge", "truthful"}
+    truthful = frame[frame.strategy == "truthful"].shading
+    assert truthful.abs().max() < 1e-9  # truthful bids equal values
+    assert frame[frame.strategy == "hedge"].shading.iloc[0] > 0.2  # learners start shaded

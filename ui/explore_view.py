@@ -11,7 +11,8 @@ import time
 
 import streamlit as st
 
-from ui import charts, downloads, network_view, state, team_detail
+import market
+from ui import bidding_charts, charts, downloads, network_view, state, team_detail
 from ui.labels import choice_label, mechanism_label
 from ui.text import md_escape, safe_filename
 
@@ -181,6 +182,18 @@ def _market_tab(view: state.ModelView, gpt: int) -> None:
         st.info(
             f"No clearing price: {rule} hands out tranches without money.",
             icon=":material/info:",
+        )
+    money = market.MECHANISMS[state.scenario().clearing_rule].uses_money
+    if money and view.teams["shading"].notna().any():
+        state.show_chart(
+            "shading",
+            lambda: bidding_charts.shading_by_strategy(view.teams),
+            "Mean bid shading per strategy, week by week",
+        )
+        st.caption(
+            "How far bids were below values. Learners (hedge, roth_erev) start at 45% and "
+            "drift to what pays under the rule: towards 0 where truthful bidding is "
+            "optimal (Vickrey), and stay shaded where winners pay their bids."
         )
 
 
