@@ -4,8 +4,14 @@ One table answers "what does the rule change?": each cell is the mean over seeds
 run metric for one rule on one preset, every rule playing the same seeds (common random
 numbers), so a difference between two cells of a row comes from the rules::
 
-    .venv/bin/python -m experiments.mechanism_grid      # 5 presets x 8 rules x 10 seeds
+    .venv/bin/python -m experiments.mechanism_grid      # every preset x rule, 10 seeds
     .venv/bin/python -m experiments.mechanism_grid --seeds 3 --presets scarcity --out grid.csv
+    .venv/bin/python -m experiments.mechanism_grid --populations preset learners
+
+A *population* is who bids: ``preset`` (each preset's own strategy mix), ``learners``
+(learning bidders: hedge, roth_erev, kelly_anticipating, misreporter) or ``truthful``.
+Besides the run metrics, each cell shows the mean bid shading of the last 10 weeks
+(``1 − bid/value``; 0 = bids equal values).
 
 Runs go to an executor of :mod:`experiments.executors` (local processes by default, or
 ``--executor dask --scheduler tcp://...``) with a progress bar on stderr; the table is
@@ -34,18 +40,42 @@ DEFAULT_METRICS = (
 )
 
 
-Cell = tuple[str, str, int, int | None]
+#: Who bids in a grid's games: a strategy mix, or None for the preset's own.
+POPULATIONS: dict[str, dict[str, float] | None] = {
+    "preset": None,
+    "learners": {"hedge": 0.4, "roth_erev": 0.2, "kelly_anticipating": 0.2, "misreporter": 0.2},
+    "truthful": {"truthful": 1.0},
+}
+#: The extra column: mean bid shading over the last weeks of a run.
+SHADING = "shading"
+SHADING_WEEKS = 10
+
+Cell = tuple[str, str, str, int, int | None]
 
 
 def run_cell(cell: Cell) -> dict[str, float | str]:
-    """Play one seeded game ``(preset, rule, seed, weeks)`` and summarise it."""
+    """Play one seeded game ``(preset, population, rule, seed, weeks)`` and summarise it."""
+    import numpy as np
+
     from game import ComputeGame, load_scenario
     from game.run_metrics import summarise
 
-    preset, rule, seed, weeks = cell
-    sc = load_scenario(preset, {"market.mechanism": rule})
-    frame = ComputeGame(sc, rng=seed, keep_books=False).run(weeks).weeks_frame()
-    return {"preset": preset, "rule": rule, "seed": seed, **summarise(frame)}
+    preset, population, rule, seed, weeks = cell
+    overrides: dict[str, object] = {"market.mechanism": rule}
+    if POPULATIONS[population] is not None:
+        overrides["lab.strategy_mix"] = POPULATIONS[population]
+    sc = load_scenario(preset, overrides)
+    model = ComputeGame(sc, rng=seed, keep_books=False).run(weeks)
+    late = [snap["shading"] for snap in model.recorder.team_snaps[-SHADING_WEEKS:]]
+    shading = np.concatenate(late) if late else np.array([np.nan])
+    return {
+        "preset": preset,
+        "population": population,
+        "rule": rule,
+        "seed": seed,
+        **summarise(model.weeks_frame()),
+        SHADING: float(np.nanmean(shading)) if not np.isnan(shading).all() else float("nan"),
+    }
 
 
 def grid(
@@ -54,6 +84,7 @@ def grid(
     seeds: int,
     weeks: int | None = None,
     *,
+    populations: tuple[str, ...] = ("preset",),
     executor: str = "processes",
     workers: int | None = None,
     scheduler: str | None = None,
@@ -64,6 +95,8 @@ def grid(
     Args:
         presets: Preset names (rows of blocks).
         rules: Registered mechanism names.
+        populations: Who bids (names in :data:`POPULATIONS`); a block per preset and
+            population.
         seeds: Seeds 0..seeds-1, the same for every rule.
         weeks: Weeks per run (None: each preset's own).
         executor: ``serial``, ``processes`` or ``dask``.
@@ -73,7 +106,9 @@ def grid(
     """
     from tqdm import tqdm
 
-    cells: list[Cell] = [(p, r, s, weeks) for p, r, s in product(presets, rules, range(seeds))]
+    cells: list[Cell] = [
+        (p, pop, r, s, weeks) for p, pop, r, s in product(presets, populations, rules, range(seeds))
+    ]
     rows = []
     with (
         open_executor(executor, workers=workers, scheduler=scheduler) as ex,
@@ -82,25 +117,31 @@ def grid(
         for row in ex.imap_unordered(run_cell, cells):
             rows.append(row)
             bar.update()
-    order = {cell[:3]: i for i, cell in enumerate(cells)}
-    rows.sort(key=lambda r: order[(r["preset"], r["rule"], r["seed"])])
+    order = {cell[:4]: i for i, cell in enumerate(cells)}
+    rows.sort(key=lambda r: order[(r["preset"], r["population"], r["rule"], r["seed"])])
     return pd.DataFrame(rows)
 
 
 def table(runs: pd.DataFrame, metrics: list[str]) -> str:
-    """The grid as Markdown: one block per preset, a row per rule, the mean over seeds."""
+    """The grid as Markdown: a block per preset and population, a row per rule, seed means."""
     from game.run_metrics import RUN_METRICS
 
     shown = [m for m in metrics if m in runs.columns]
+    extra = [SHADING] if SHADING in runs.columns else []
+    labels = [RUN_METRICS[m].label for m in shown] + ["Bid shading (last 10 wk)"] * len(extra)
     blocks = []
-    for preset, part in runs.groupby("preset", sort=False):
-        means = part.groupby("rule", sort=False)[shown].mean()
-        head = "| rule | " + " | ".join(RUN_METRICS[m].label for m in shown) + " |"
-        rule_line = "|---|" + "---:|" * len(shown)
-        lines = [f"**{preset}** ({part['seed'].nunique()} seeds)", "", head, rule_line]
+    keys = ["preset", "population"] if "population" in runs.columns else ["preset"]
+    for key, part in runs.groupby(keys, sort=False):
+        preset, population = (key if isinstance(key, tuple) else (key,)) + ("",) * (2 - len(keys))
+        means = part.groupby("rule", sort=False)[shown + extra].mean()
+        head = "| rule | " + " | ".join(labels) + " |"
+        rule_line = "|---|" + "---:|" * len(labels)
+        who = f", bidders: {population}" if population else ""
+        lines = [f"**{preset}** ({part['seed'].nunique()} seeds{who})", "", head, rule_line]
         for rule, row in means.iterrows():
-            cells = " | ".join(RUN_METRICS[m].format(row[m]) for m in shown)
-            lines.append(f"| {rule} | {cells} |")
+            cells = [RUN_METRICS[m].format(row[m]) for m in shown]
+            cells += [f"{row[SHADING]:.2f}" for _ in extra]
+            lines.append(f"| {rule} | {' | '.join(cells)} |")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -111,6 +152,7 @@ def _check(args: argparse.Namespace, presets: list[str], rules: list[str]) -> st
 
     for field, given, allowed in (
         ("--presets", args.presets, presets),
+        ("--populations", args.populations, list(POPULATIONS)),
         ("--rules", args.rules, rules),
         ("--metrics", args.metrics, list(RUN_METRICS)),
     ):
@@ -133,6 +175,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presets", nargs="*", default=list_presets(), help="presets to play")
     parser.add_argument("--rules", nargs="*", default=list(market.MECHANISMS), help="rules")
+    parser.add_argument(
+        "--populations",
+        nargs="*",
+        default=["preset"],
+        help=f"who bids: {', '.join(POPULATIONS)} (default: preset)",
+    )
     parser.add_argument("--seeds", type=int, default=10, help="seeds per cell (0..N-1)")
     parser.add_argument("--weeks", type=int, default=None, help="weeks (default: the preset's)")
     parser.add_argument("--metrics", nargs="*", default=list(DEFAULT_METRICS), help="columns")
@@ -150,6 +198,7 @@ def main(argv: list[str] | None = None) -> None:
         args.rules,
         args.seeds,
         args.weeks,
+        populations=tuple(args.populations),
         executor=args.executor,
         workers=args.workers,
         scheduler=args.scheduler,

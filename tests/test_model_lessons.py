@@ -155,7 +155,7 @@ def test_the_mechanism_grid_prints_one_row_per_rule():
             ]
         )
     text = out.getvalue()
-    assert "**classroom** (2 seeds)" in text
+    assert "**classroom** (2 seeds, bidders: preset)" in text
     assert "| uniform_price |" in text and "| lottery |" in text
     assert "Allocative efficiency" in text and "Output value" in text
 
@@ -223,3 +223,32 @@ def test_price_takers_under_proportional_share_do_not_drive_a_cobweb(seed):
     naive_swing, naive_dead = _proportional_price_swing(seed, 1.0)
     assert dead_weeks == 0 and naive_dead > 0
     assert swing < 0.6 < naive_swing, (swing, naive_swing)
+
+
+def test_the_mechanism_grid_plays_a_population_of_learners_and_shows_their_shading():
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        mechanism_grid.main(
+            [
+                "--presets",
+                "classroom",
+                "--rules",
+                "vickrey",
+                "--populations",
+                "learners",
+                "truthful",
+                "--seeds",
+                "1",
+                "--weeks",
+                "6",
+                "--workers",
+                "1",
+                "--quiet",
+            ]
+        )
+    text = out.getvalue()
+    assert "**classroom** (1 seeds, bidders: learners)" in text
+    assert "**classroom** (1 seeds, bidders: truthful)" in text
+    assert "Bid shading (last 10 wk)" in text
+    truthful_block = text.split("bidders: truthful)")[1]
+    assert truthful_block.strip().splitlines()[-1].endswith("| 0.00 |")  # bids = values
