@@ -215,3 +215,29 @@ def test_the_run_summary_reports_shading_early_and_late_and_the_learners_regret(
         load_scenario("classroom", {"lab.strategy_mix": {"hedge": 1.0}}), rng=1
     ).run(12)
     assert "learners' regret" in bidding_line(learners)
+
+
+def test_learning_state_survives_the_workshops_replay(tmp_path):
+    from workshop import LOCAL_HOST, Workshop, create_workshop
+
+    sc = load_scenario("classroom", {"lab.strategy_mix": {"hedge": 0.5, "roth_erev": 0.5}})
+    created = create_workshop(tmp_path / "w.db", sc, seats=2, rounds=4, seed=9)
+    w = Workshop(created.db)
+    for _ in range(3):  # seat 1 plays, seat 2 stays silent (its learning bot plays)
+        w.open_round(LOCAL_HOST)
+        me = created.seats[0]
+        w.submit_bid(me.token, [(1, w.view(me.token).values[0] * 0.7)])
+        w.advance(LOCAL_HOST)
+
+    def learned(session) -> list[np.ndarray]:
+        out = []
+        for agent in session.model.team_agents:
+            strategy = getattr(agent.strategy, "bot", agent.strategy)
+            out.append(np.array(getattr(strategy, "scores", [])))
+        return out
+
+    with w.session() as live:
+        cached = learned(live)
+    again = learned(w.replayed())
+    assert any(s.size and s.std() > 0 for s in cached)  # they did learn
+    assert all(np.array_equal(a, b) for a, b in zip(cached, again, strict=True))
