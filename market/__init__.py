@@ -23,6 +23,7 @@ No Mesa, no Streamlit, no global randomness: every random choice goes through an
 
 # isort: off
 from market import auctions, allocation_rules  # registers money rules first, then the rest
+from market import clock, themis  # the ascending clock, then finish-time fairness
 
 # isort: on
 from market.book import BidBook
@@ -50,11 +51,13 @@ __all__ = [
     "allocation_rules",
     "auctions",
     "clear",
+    "clock",
     "ledger",
     "metrics",
     "negotiation",
     "register",
     "resolve_mechanism",
+    "themis",
     "unregister",
 ]
 

@@ -32,7 +32,7 @@ MEMORY_CAP = 1536 * 2**20  # address space the probe run may use: 1.5 GiB
 BUILT_IN = tuple(
     name
     for name, mech in market.MECHANISMS.items()
-    if mech.func.__module__ in ("market.auctions", "market.allocation_rules")
+    if mech.func.__module__.startswith("market.")  # every rule the library ships
 )
 NO_MONEY = tuple(name for name in BUILT_IN if not market.MECHANISMS[name].uses_money)
 BILLION = 10**9

@@ -94,11 +94,13 @@ def test_mechanism_metadata_matches_theory():
     mech = market.MECHANISMS
     assert mech["vickrey"].truthful and not mech["uniform_price"].truthful
     assert not mech["pay_as_bid"].truthful and not mech["proportional_share"].truthful
+    assert not mech["ascending_clock"].truthful  # uniform pricing: demand reduction pays
     assert {n for n, m in mech.items() if m.uses_money} == {
         "pay_as_bid",
         "uniform_price",
         "vickrey",
         "proportional_share",
+        "ascending_clock",
     }
     assert {n for n, m in mech.items() if m.divisible} == {"proportional_share"}
     assert all(m.description and m.label and m.name == n for n, m in mech.items())

@@ -36,6 +36,8 @@ class MarketWeek:
             under the rule in use gives exactly what happened.
         strategies: Per team, one sentence on how it bid that week (its strategy and,
             for learners, what it had learned by then).
+        rho: Each team's finish-time fairness ρ before the pool was handed out (what
+            ``finish_time_fair`` serves by), or None.
     """
 
     week: int
@@ -49,6 +51,7 @@ class MarketWeek:
     clearing: Clearing
     seed: int
     strategies: tuple[str, ...] = ()
+    rho: np.ndarray | None = None
 
     @classmethod
     def of_week(
@@ -72,6 +75,7 @@ class MarketWeek:
             cleared.clearing,
             cleared.seed,
             strategies,
+            cleared.rho,
         )
 
 
@@ -133,6 +137,7 @@ def counterfactuals(sc: Scenario, book: MarketWeek) -> dict[str, tuple[np.ndarra
             demand=book.requested,
             values=book.values,
             rng=np.random.default_rng(book.seed),
+            rho=book.rho,
         )
         out[name] = (c.allocation, c.payments)
     return out

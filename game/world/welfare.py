@@ -13,7 +13,8 @@ same values the teams bid with:
 - **finish-time fairness ρ** (Themis, Mahajan et al., NSDI 2020) — for each running research
   project, the time to finish its remaining work with what it holds over the time on a
   private 1/N share of the usable fleet (N teams); above 1 the team is worse off than with
-  a fair private share. Starved projects are capped at :data:`RHO_CAP`.
+  a fair private share. Starved projects are capped at :data:`RHO_CAP`. :func:`team_rho`
+  gives every team's ρ; the clearing phase reads it too (the ``finish_time_fair`` rule).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.optimum import welfare_optimum
+from agents.productivity import ResearchParams
 from agents.valuation import Situation, research_rate, value
 from game.scenario import Scenario
 from market.metrics import finish_time_fairness, nash_social_welfare
 
-__all__ = ["RHO_CAP", "Welfare", "welfare"]
+__all__ = ["RHO_CAP", "Welfare", "team_rho", "welfare"]
 
 #: ρ of a project that holds nothing (it would never finish) is reported as this.
 RHO_CAP = 10.0
@@ -56,6 +58,41 @@ class Welfare:
     envy: float
     rho_max: float
     rho_share: float
+
+
+def team_rho(
+    sit: Situation, gpus: np.ndarray, usable: float, research: ResearchParams
+) -> np.ndarray:
+    """Each team's finish-time fairness ρ (Themis) holding ``gpus`` of a ``usable`` fleet.
+
+    For a running research project, ρ is the time to finish its remaining work at its
+    research rate with ``gpus`` over the time on a private ``1/N`` share of ``usable``
+    (``N`` = all teams), capped at :data:`RHO_CAP` (a starved project would never finish).
+    Every other team — product teams, research teams between projects, and any project
+    whose fair share would do no work (an empty fleet) — gets 1.0: on schedule, neither
+    behind nor ahead.
+
+    Args:
+        sit: The teams' situation.
+        gpus: Tranches each team holds.
+        usable: Tranches in the fleet the fair share is taken of.
+        research: Research production parameters.
+
+    Returns:
+        ``(n,)`` ρ per team, in ``(0, RHO_CAP]``.
+    """
+    n = gpus.size
+    rho = np.ones(n)
+    running = sit.active & (sit.remaining > 0)
+    if not running.any():
+        return rho
+    fair = np.full(n, usable / max(n, 1))
+    alone = research_rate(sit, fair, research)
+    running &= alone > 0.0
+    shared = research_rate(sit, gpus, research)[running]
+    ratio = finish_time_fairness(sit.remaining[running], shared, alone[running])
+    rho[running] = np.minimum(ratio, RHO_CAP)
+    return rho
 
 
 def _envy(sit: Situation, gpus: np.ndarray, now: np.ndarray, sc: Scenario) -> float:
@@ -93,11 +130,7 @@ def welfare(
     nash = nash_social_welfare(np.maximum(worth, 0.0)) if n else 0.0
     running = sit.active & (sit.remaining > 0)
     if running.any():
-        fair = np.full(n, usable / max(n, 1))
-        shared = research_rate(sit, gpus_online, sc.research)[running]
-        alone = research_rate(sit, fair, sc.research)[running]
-        rho = finish_time_fairness(sit.remaining[running], shared, alone)
-        rho = np.minimum(rho, RHO_CAP)
+        rho = team_rho(sit, gpus_online, usable, sc.research)[running]
         rho_max, rho_share = float(rho.max()), float(np.mean(rho > 1.0 + 1e-9))
     else:
         rho_max, rho_share = 1.0, 0.0

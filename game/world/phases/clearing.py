@@ -4,6 +4,10 @@ One market for all teams, a market per division (split), or leadership's committ
 rule is the scenario's :attr:`~game.scenario.Scenario.clearing_rule`, the one place where
 committee governance overrides the market's mechanism. Tranches nobody bought can go, free,
 to the teams that bid (a spot pool).
+
+Rules reading priorities get them in the book's ``weights``: ``committee`` leadership's
+weights (:func:`committee_weights`), ``finish_time_fair`` each team's finish-time fairness
+ρ (:func:`~game.world.welfare.team_rho`) before the pool is handed out.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from agents.table import PRODUCT, RESEARCH, TeamTable
 from game.scenario import Scenario
 from game.world.credits import Credits
 from game.world.phases.bidding import BidResult
+from game.world.welfare import team_rho
 from market.book import BidBook, LazyGenerator
 
 __all__ = [
+    "FINISH_TIME_FAIR",
     "SERVED_SHARE",
     "Clearing",
     "ClearingResult",
@@ -31,6 +37,8 @@ __all__ = [
 
 #: A new project counts as served once it holds this share of its need.
 SERVED_SHARE = 0.8
+#: The rule that reads each team's finish-time fairness ρ as its weight.
+FINISH_TIME_FAIR = "finish_time_fair"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +72,9 @@ class ClearingResult:
         budgets: Credits each team could spend when the market cleared.
         seed: The seed of the clearing's tie-breaks and lotteries (replays use it).
         waits: Weeks each new project that got its compute this week had waited.
+        rho: Each team's finish-time fairness ρ before the pool was handed out (what
+            ``finish_time_fair`` reads, measured under every rule so that replays under
+            another rule can pass it back to :func:`clear_pool`).
     """
 
     clearing: Clearing
@@ -71,6 +82,7 @@ class ClearingResult:
     budgets: np.ndarray
     seed: int
     waits: np.ndarray
+    rho: np.ndarray | None = None
 
 
 def committee_weights(kind: np.ndarray, research_weight: float, urgency: np.ndarray) -> np.ndarray:
@@ -131,6 +143,7 @@ def clear_pool(
     demand: np.ndarray,
     values: np.ndarray,
     rng: np.random.Generator,
+    rho: np.ndarray | None = None,
 ) -> Clearing:
     """Allocate this week's pool of free tranches per the scenario's governance.
 
@@ -144,13 +157,20 @@ def clear_pool(
     tranches nobody bought in a market with money go free to the teams that still value one
     more tranche (``values``: each team's marginal values from its holding before
     clearing); the rest stay idle.
+
+    The rule's ``weights`` are the committee's priorities, except under
+    ``finish_time_fair``, which reads ``rho`` (each team's finish-time fairness; ``None``
+    means 1.0, on schedule, for every team).
     """
     gov = sc.governance
     rule = sc.clearing_rule
     mech = market.MECHANISMS[rule]
     units = float(np.floor(pool + 1e-9))
     n = bids.shape[0]
-    weights = committee_weights(kind, gov.research_weight, urgency)
+    if rule == FINISH_TIME_FAIR:
+        weights = np.ones(n) if rho is None else np.maximum(rho, 1e-9)
+    else:
+        weights = committee_weights(kind, gov.research_weight, urgency)
     allocation = np.zeros(n)
     payments = np.zeros(n)
     spot = np.zeros(n)
@@ -211,9 +231,14 @@ def clearing_phase(
     with the result so that "what would another rule have given?" replays the same draw.
     Also records on the team table what each team asked for, won and paid, and whether
     it lost (wanted a needed tranche, bid, and won none at auction).
+
+    Each team's ρ (what ``finish_time_fair`` reads) is measured on what it holds before
+    the pool is handed out, against a fair ``1/N`` share of the whole fleet
+    (:func:`team_rho`; the week's outage share is not applied to either).
     """
     bids, extra_need = offer.bids, offer.extra_need
     pool = max(0.0, fleet - float(table.leases.sum()))
+    rho = team_rho(offer.situation, table.gpus, fleet, sc.research)
     budgets = np.array(credits.balances)
     seed = int(rng.integers(2**63 - 1))
     clearing = clear_pool(
@@ -226,6 +251,7 @@ def clearing_phase(
         demand=offer.requested,
         values=offer.values,
         rng=np.random.default_rng(seed),
+        rho=rho,
     )
     table.give(np.arange(table.n), clearing.allocation)
     credits.pay(clearing.payments, week)
@@ -241,7 +267,9 @@ def clearing_phase(
     served = waiting & (table.gpus >= SERVED_SHARE * table.need)
     waits = (week - table.waiting_since[served]).astype(float)
     table.waiting_since[served] = -1
-    return ClearingResult(clearing=clearing, pool=pool, budgets=budgets, seed=seed, waits=waits)
+    return ClearingResult(
+        clearing=clearing, pool=pool, budgets=budgets, seed=seed, waits=waits, rho=rho
+    )
 
 
 def bid_shading(bids: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -73,6 +73,7 @@ class Hindsight:
                 demand=self.bids.requested,
                 values=self.bids.values,
                 rng=np.random.default_rng(self.cleared.seed),
+                rho=self.cleared.rho,
             )
             won[a] = c.allocation[team] - c.spot[team]
             paid[a] = c.payments[team]
