@@ -150,7 +150,9 @@ def test_a_process_killed_inside_a_loop_of_bids_leaves_a_whole_prefix(
     bids = [a for a in w.actions() if a.kind == "bid"]
     for seat in range(crash.BIDDERS):  # each seat's bids: a whole prefix of its loop
         mine = [a.payload["steps"] for a in bids if a.seat == seat + 1]
-        assert reported[seat] + 1 <= len(mine) <= reported[seat] + 2
+        # Every bid it reported is stored (more may be: reports still in the pipe when
+        # the kill came are lost, the commits are not), and nothing beyond a prefix.
+        assert len(mine) >= reported[seat] + 1
         assert mine == [[list(x) for x in crash.loop_steps(seat, j)] for j in range(len(mine))]
     status = w.status()
     assert (status.round, status.phase) == (0, "bidding")
