@@ -16,6 +16,7 @@ from __future__ import annotations
 from agents.strategies.base import (
     BiddingStrategy,
     Feedback,
+    TeamStateStrategy,
     clip_to_budget,
     enforce_non_increasing,
     price_taking,
@@ -41,6 +42,7 @@ __all__ = [
     "Misreporter",
     "RothErev",
     "Shaded",
+    "TeamStateStrategy",
     "TeamView",
     "Truthful",
     "bot_strategies",

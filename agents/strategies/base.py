@@ -27,6 +27,7 @@ from agents.strategies.view import BiddingParams, TeamView
 __all__ = [
     "BiddingStrategy",
     "Feedback",
+    "TeamStateStrategy",
     "clip_to_budget",
     "enforce_non_increasing",
     "price_taking",
@@ -310,3 +311,22 @@ class BiddingStrategy:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
+
+
+class TeamStateStrategy(BiddingStrategy):
+    """A strategy that keeps state per team and decides for a batch in one call.
+
+    Subclasses implement :meth:`~BiddingStrategy.propose_for` (and, to report needs of
+    their own, :meth:`~BiddingStrategy.report_for`); one object asked alone answers for
+    every row of the view as if each were its own team.
+    """
+
+    def propose(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
+        """Bids of every row of the view as this one team's (see ``propose_for``)."""
+        return type(self).propose_for([self] * view.m, view, rng)
+
+    def report(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
+        """Needs of every row as this one team reports them (see ``report_for``)."""
+        if type(self).report_for.__func__ is BiddingStrategy.report_for.__func__:  # type: ignore[attr-defined]
+            return super().report(view, rng)
+        return type(self).report_for([self] * view.m, view, rng)

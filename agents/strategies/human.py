@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from agents.strategies.base import BiddingStrategy, Feedback
+from agents.strategies.base import BiddingStrategy, Feedback, TeamStateStrategy
 from agents.strategies.builtin import Truthful
 from agents.strategies.view import TeamView
 
@@ -43,7 +43,7 @@ def order_row(steps: Sequence[tuple[int, float]], k: int) -> np.ndarray:
     return row
 
 
-class Human(BiddingStrategy):
+class Human(TeamStateStrategy):
     """A seat in a workshop: its player's order this week, or its bot's bid when silent.
 
     Args:
@@ -72,10 +72,6 @@ class Human(BiddingStrategy):
         self.order: np.ndarray | None = None
         self.requested: float | None = None
 
-    def propose(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
-        """One seat's bids (every row of the view gets this seat's order or its bot's)."""
-        return type(self).propose_for([self] * view.m, view, rng)
-
     @classmethod
     def propose_for(
         cls, members: Sequence[BiddingStrategy], view: TeamView, rng: np.random.Generator
@@ -94,10 +90,6 @@ class Human(BiddingStrategy):
             bots = [members[j].bot for j in rows]  # type: ignore[attr-defined]
             out[rows] = bot_cls.propose_for(bots, view.rows(np.array(rows)), rng)
         return out
-
-    def report(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
-        """The tranches the player asked for, or the bot's report when silent."""
-        return type(self).report_for([self] * view.m, view, rng)
 
     @classmethod
     def report_for(

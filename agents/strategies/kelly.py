@@ -7,14 +7,14 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from agents.strategies.base import BiddingStrategy, Feedback, price_taking
+from agents.strategies.base import BiddingStrategy, Feedback, TeamStateStrategy, price_taking
 from agents.strategies.view import TeamView
 from market import Pricing
 
 __all__ = ["KellyAnticipating", "anticipating_money"]
 
 
-class KellyAnticipating(BiddingStrategy):
+class KellyAnticipating(TeamStateStrategy):
     """The price-anticipating bidder of Kelly's proportional share (Johari & Tsitsiklis 2004).
 
     Knowing that its own money w moves the price, the team gets
@@ -49,10 +49,6 @@ class KellyAnticipating(BiddingStrategy):
             f"price; last week it spent {self.last_money:,.0f} credits) and truthfully "
             "under other rules."
         )
-
-    def propose(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
-        """Bids of every row of the view as this one team's."""
-        return type(self).propose_for([self] * view.m, view, rng)
 
     @classmethod
     def propose_for(

@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from agents.strategies.base import BiddingStrategy, Feedback, price_taking
+from agents.strategies.base import BiddingStrategy, Feedback, TeamStateStrategy, price_taking
 from agents.strategies.view import BiddingParams, TeamView
 from market import Pricing
 
@@ -36,7 +36,7 @@ __all__ = [
     "Hedge",
     "Misreporter",
     "RothErev",
-    "normalised_reward",
+    "week_utility",
     "won_value",
 ]
 
@@ -67,21 +67,17 @@ def won_value(values: np.ndarray, won: np.ndarray) -> np.ndarray:
     return cum[rows, whole] + part * nxt
 
 
-def normalised_reward(feedback: Feedback) -> tuple[np.ndarray, np.ndarray]:
-    """Each team's week as a reward in [-1, 1], and which teams had anything to learn from.
-
-    The reward is ``(won value − paid) / (value of all tranches it valued)``, clipped to
-    [-1, 1] (0 = nothing gained or lost); a team that valued nothing learns nothing.
+def week_utility(feedback: Feedback) -> tuple[np.ndarray, np.ndarray]:
+    """Each team's week in credits of utility, and what it had at stake.
 
     Returns:
-        ``(reward, informative)``, both (m,).
+        ``(utility, stake)``, both (m,): the value of what it won minus what it paid, and
+        the value of every tranche it valued (a reward is ``utility / stake``, clipped
+        to [-1, 1]; a team with nothing at stake learns nothing).
     """
     values = feedback.view.values
-    scale = np.maximum(values, 0.0).sum(axis=1)
     utility = won_value(values, feedback.won) - np.asarray(feedback.paid, dtype=float)
-    informative = scale > 0.0
-    safe = np.where(informative, scale, 1.0)
-    return np.clip(utility / safe, -1.0, 1.0), informative
+    return utility, np.maximum(values, 0.0).sum(axis=1)
 
 
 def _arm_utilities(
@@ -103,7 +99,7 @@ def _draw(probs: np.ndarray, u: float) -> int:
     return int(min(np.searchsorted(cdf, u * cdf[-1], side="right"), probs.size - 1))
 
 
-class _ArmLearner(BiddingStrategy):
+class _ArmLearner(TeamStateStrategy):
     """A learner that picks one arm of a grid each week and learns from the reward.
 
     Subclasses set ``arms`` and implement :meth:`probabilities` and :meth:`learn`;
@@ -166,9 +162,6 @@ class _ArmLearner(BiddingStrategy):
         return worth
 
     # -- what the model calls
-    def propose(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
-        """Bids of every row of the view as this one team's (see :meth:`propose_for`)."""
-        return type(self).propose_for([self] * view.m, view, rng)
 
     @classmethod
     def propose_for(
@@ -195,21 +188,19 @@ class _ArmLearner(BiddingStrategy):
         the reward of the arm it played (bandit feedback).
         """
         view = feedback.view
-        reward, informative = normalised_reward(feedback)
-        utility = won_value(view.values, feedback.won) - np.asarray(feedback.paid, dtype=float)
+        utility, stake = week_utility(feedback)
         hindsight = feedback.hindsight if cls.full_information else None
         choices = np.asarray(cls.arms, dtype=float)
         for j, member in enumerate(members):
             assert isinstance(member, _ArmLearner)
-            if member.arm is not None and informative[j] and cls.learns_under(view):
+            if member.arm is not None and stake[j] > 0.0 and cls.learns_under(view):
                 member.realised += float(utility[j])
                 if hindsight is not None:
                     arm_utility = _arm_utilities(cls, view, j, choices, hindsight)
                     member.hindsight = np.nan_to_num(member.hindsight) + arm_utility
-                    scale = float(np.maximum(view.values[j], 0.0).sum())
-                    member.learn_all(np.clip(arm_utility / scale, -1.0, 1.0), view.params)
+                    member.learn_all(np.clip(arm_utility / stake[j], -1.0, 1.0), view.params)
                 else:
-                    member.learn(float(reward[j]), view.params)
+                    member.learn(float(np.clip(utility[j] / stake[j], -1.0, 1.0)), view.params)
                 member.weeks += 1
             member.arm, member.prob = None, None
 
@@ -349,10 +340,6 @@ class Misreporter(Hedge):
         if view.pricing is Pricing.PROPORTIONAL:
             return price_taking(view.values, view.price_forecast)
         return view.values.copy()
-
-    def report(self, view: TeamView, rng: np.random.Generator) -> np.ndarray:
-        """Every row reported as this team would (see :meth:`report_for`)."""
-        return type(self).report_for([self] * view.m, view, rng)
 
     @classmethod
     def report_for(
