@@ -55,10 +55,9 @@ Cell = tuple[str, str, str, int, int | None]
 
 def run_cell(cell: Cell) -> dict[str, float | str]:
     """Play one seeded game ``(preset, population, rule, seed, weeks)`` and summarise it."""
-    import numpy as np
-
     from game import ComputeGame, load_scenario
     from game.run_metrics import summarise
+    from game.world.snapshot import mean_over_teams
 
     preset, population, rule, seed, weeks = cell
     overrides: dict[str, object] = {"market.mechanism": rule}
@@ -66,15 +65,13 @@ def run_cell(cell: Cell) -> dict[str, float | str]:
         overrides["lab.strategy_mix"] = POPULATIONS[population]
     sc = load_scenario(preset, overrides)
     model = ComputeGame(sc, rng=seed, keep_books=False).run(weeks)
-    late = [snap["shading"] for snap in model.recorder.team_snaps[-SHADING_WEEKS:]]
-    shading = np.concatenate(late) if late else np.array([np.nan])
     return {
         "preset": preset,
         "population": population,
         "rule": rule,
         "seed": seed,
         **summarise(model.weeks_frame()),
-        SHADING: float(np.nanmean(shading)) if not np.isnan(shading).all() else float("nan"),
+        SHADING: mean_over_teams(model.recorder.team_snaps, SHADING, slice(-SHADING_WEEKS, None)),
     }
 
 
@@ -128,7 +125,8 @@ def table(runs: pd.DataFrame, metrics: list[str]) -> str:
 
     shown = [m for m in metrics if m in runs.columns]
     extra = [SHADING] if SHADING in runs.columns else []
-    labels = [RUN_METRICS[m].label for m in shown] + ["Bid shading (last 10 wk)"] * len(extra)
+    shading_label = f"Bid shading (last {SHADING_WEEKS} wk)"
+    labels = [RUN_METRICS[m].label for m in shown] + [shading_label] * len(extra)
     blocks = []
     keys = ["preset", "population"] if "population" in runs.columns else ["preset"]
     for key, part in runs.groupby(keys, sort=False):

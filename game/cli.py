@@ -24,6 +24,7 @@ from game.scenario import (
     save_scenario,
 )
 from game.world.model import ComputeGame
+from game.world.snapshot import mean_over_teams
 
 RUN_EPILOG = """\
 examples:
@@ -224,16 +225,15 @@ def bidding_line(model: ComputeGame, span: int = 10) -> str | None:
 
     Returns None when nobody bid.
     """
-    shading = [snap["shading"] for snap in model.recorder.team_snaps]
-    if not shading:
+    snaps = model.recorder.team_snaps
+    first = mean_over_teams(snaps, "shading", slice(None, span))
+    last = mean_over_teams(snaps, "shading", slice(-span, None))
+    if np.isnan(first) or np.isnan(last):
         return None
-    first, last = np.concatenate(shading[:span]), np.concatenate(shading[-span:])
-    if np.isnan(first).all() or np.isnan(last).all():
-        return None
-    n = min(span, len(shading))
+    n = min(span, len(snaps))
     text = (
-        f"bidding: mean shading {np.nanmean(first):.2f} in the first {n} weeks, "
-        f"{np.nanmean(last):.2f} in the last {n} (0 = bids equal values)"
+        f"bidding: mean shading {first:.2f} in the first {n} weeks, "
+        f"{last:.2f} in the last {n} (0 = bids equal values)"
     )
     regret = [
         a.strategy.regret / a.strategy.weeks

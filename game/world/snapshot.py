@@ -13,7 +13,7 @@ from agents.reallocation import ReallocationGroup
 from agents.table import TeamTable
 from game.world.phases.lifecycle import phase_codes
 
-__all__ = ["REALLOCATION_HEADCOUNT", "team_snapshot"]
+__all__ = ["REALLOCATION_HEADCOUNT", "mean_over_teams", "team_snapshot"]
 
 #: People in the reallocation group (shown in the teams table).
 REALLOCATION_HEADCOUNT = 5.0
@@ -70,3 +70,20 @@ def team_snapshot(
         "reclaimed": float(table.reclaimed.sum()),
     }
     return teams, group_row
+
+
+def mean_over_teams(snaps: list[dict[str, np.ndarray]], column: str, weeks: slice) -> float:
+    """Mean of a team column over the teams and the weeks ``weeks`` selects (NaNs skipped).
+
+    Args:
+        snaps: The recorder's per-week team snapshots (``Recorder.team_snaps``).
+        column: A column of the snapshots, e.g. ``"shading"``.
+        weeks: Which snapshots, e.g. ``slice(-10, None)`` for the last ten weeks.
+
+    Returns:
+        The mean, or NaN when no value was recorded (e.g. nobody bid).
+    """
+    picked = [snap[column] for snap in snaps[weeks]]
+    values = np.concatenate(picked) if picked else np.array([])
+    finite = values[~np.isnan(values)]
+    return float(finite.mean()) if finite.size else float("nan")
