@@ -17,7 +17,17 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-__all__ = ["MAX_ITEMS", "MAX_WEEKS", "Params", "WeekEvent", "clip", "clip01", "floats", "mean"]
+__all__ = [
+    "MAX_ITEMS",
+    "MAX_WEEKS",
+    "Params",
+    "WeekEvent",
+    "clip",
+    "clip01",
+    "floats",
+    "mean",
+    "plain_scalar",
+]
 
 MAX_WEEKS = 1040
 """The longest horizon a scenario may play (20 years of weeks); events happen before it."""
@@ -43,7 +53,7 @@ def _sequence(annotation: Any) -> bool:
     return typing.get_origin(annotation) is tuple
 
 
-def _plain(value: Any) -> Any:
+def plain_scalar(value: Any) -> Any:
     """A numpy scalar as the Python scalar it holds (exactly; no other conversion)."""
     if isinstance(value, np.bool_):
         return bool(value)
@@ -74,17 +84,17 @@ class Params(BaseModel):
         field = cls.model_fields.get(info.field_name) if info.field_name else None
         if field is None:
             return value
-        value = _plain(value)
+        value = plain_scalar(value)
         if isinstance(value, bool) and _numeric(field.annotation):
             raise ValueError("a boolean is not a number; give a number")
         if isinstance(value, list | tuple | dict) and len(value) > MAX_ITEMS:
             raise ValueError(f"has {len(value):,} entries; allowed: at most {MAX_ITEMS:,}")
         if isinstance(value, list) and _sequence(field.annotation):
-            return tuple(_plain(v) for v in value)
+            return tuple(plain_scalar(v) for v in value)
         if isinstance(value, tuple) and _sequence(field.annotation):
-            return tuple(_plain(v) for v in value)
+            return tuple(plain_scalar(v) for v in value)
         if isinstance(value, dict) and typing.get_origin(field.annotation) is dict:
-            return {k: _plain(v) for k, v in value.items()}
+            return {k: plain_scalar(v) for k, v in value.items()}
         return value
 
 
@@ -108,7 +118,7 @@ class WeekEvent(Params):
         column holds floats, so week 30 arrives as ``30.0``. Any other float (``30.5``)
         is still refused, as are strings and booleans.
         """
-        value = _plain(value)
+        value = plain_scalar(value)
         if isinstance(value, float) and value.is_integer():
             return int(value)
         return value

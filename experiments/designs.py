@@ -27,6 +27,7 @@ from typing import Any, overload
 
 import numpy as np
 
+from agents.schema import plain_scalar
 from experiments.factors import Factor, LevelsFactor
 from experiments.sweep_schema import SweepFile, point_count, sobol_point_count
 
@@ -46,17 +47,6 @@ __all__ = [
 ]
 
 Point = dict[str, Any]
-
-
-def _plain(value: Any) -> Any:
-    """Turn numpy scalars into plain Python values (stable JSON, SQLite and pickles)."""
-    if isinstance(value, np.bool_):
-        return bool(value)
-    if isinstance(value, np.integer):
-        return int(value)
-    if isinstance(value, np.floating):
-        return float(value)
-    return value
 
 
 def factor_levels(factor: Factor) -> list[Any]:
@@ -80,7 +70,7 @@ def grid_points(factors: dict[str, Factor]) -> list[Point]:
     names = list(factors)
     levels = [factor_levels(factors[n]) for n in names]
     return [
-        {n: _plain(v) for n, v in zip(names, combo, strict=True)}
+        {n: plain_scalar(v) for n, v in zip(names, combo, strict=True)}
         for combo in itertools.product(*levels)
     ]
 
@@ -93,7 +83,7 @@ def points_from_unit(factors: dict[str, Factor], unit: np.ndarray) -> list[Point
             f"unit sample has shape {unit.shape}; allowed: (points, {len(names)}) for {names}"
         )
     return [
-        {n: _plain(value_from_unit(factors[n], u)) for n, u in zip(names, row, strict=True)}
+        {n: plain_scalar(value_from_unit(factors[n], u)) for n, u in zip(names, row, strict=True)}
         for row in unit
     ]
 
@@ -163,10 +153,10 @@ class DesignPoints(Sequence[Point]):
                 i, digit = divmod(i, len(levels))
                 values.append(levels[digit])
             values.reverse()
-            return {n: _plain(v) for n, v in zip(self._names, values, strict=True)}
+            return {n: plain_scalar(v) for n, v in zip(self._names, values, strict=True)}
         row = self._unit_sample()[i]
         return {
-            n: _plain(value_from_unit(self._factors[n], u))
+            n: plain_scalar(value_from_unit(self._factors[n], u))
             for n, u in zip(self._names, row, strict=True)
         }
 

@@ -155,16 +155,7 @@ def run_one(task: RunTask) -> RunResult:
     """
     started = time.time()
     t0 = time.perf_counter()
-    result = RunResult(
-        run_key=task.run_key,
-        point=task.point,
-        replicate=task.replicate,
-        seed=task.seed,
-        params=dict(task.params),
-        status=FAILED,
-        code_version=code_version(),
-        worker={"host": socket.gethostname(), "pid": os.getpid()},
-    )
+    result = _failed(task, worker={"host": socket.gethostname(), "pid": os.getpid()})
     try:
         from game.run_metrics import summarise, weekly_series
         from game.world.model import ComputeGame
@@ -200,6 +191,15 @@ def lost_result(task: RunTask, reason: str) -> RunResult:
         reason: What happened, e.g. ``worker process 123 killed by signal 9 (SIGKILL)
             while playing this run``.
     """
+    return _failed(
+        task,
+        error=f"WorkerLost: {reason}; rerun it with --retry-failed",
+        worker={"host": socket.gethostname()},
+    )
+
+
+def _failed(task: RunTask, **fields: Any) -> RunResult:
+    """A failed result of ``task`` (``fields`` fill in the rest)."""
     return RunResult(
         run_key=task.run_key,
         point=task.point,
@@ -207,7 +207,6 @@ def lost_result(task: RunTask, reason: str) -> RunResult:
         seed=task.seed,
         params=dict(task.params),
         status=FAILED,
-        error=f"WorkerLost: {reason}; rerun it with --retry-failed",
         code_version=code_version(),
-        worker={"host": socket.gethostname()},
+        **fields,
     )
