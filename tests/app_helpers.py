@@ -71,3 +71,22 @@ def plugin_mechanism() -> Iterator[market.Mechanism]:
         yield market.MECHANISMS[PLUGIN_MECHANISM]
     finally:
         market.unregister(PLUGIN_MECHANISM)
+
+
+def two_rule_sweep(name: str, description: str = "", *, seed: int = 3) -> str:
+    """A tiny sweep file (classroom, 2 weeks, two rules) with the given name and description."""
+    return f"""
+[sweep]
+name = {name!r}
+description = {description!r}
+scenario = "classroom"
+weeks = 2
+replications = 1
+seed = {seed}
+
+[factors]
+"market.mechanism" = ["uniform_price", "vickrey"]
+
+[outputs]
+metrics = ["jain"]
+"""

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from app_helpers import two_rule_sweep
 
 from experiments.sweep import run_sweep
 from experiments.sweep_file import sweep_from_toml
@@ -38,21 +39,6 @@ pytestmark = [
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is missing: pip install -e '.[dev]'"
 )
-SWEEP = """
-[sweep]
-name = {name!r}
-description = {description!r}
-scenario = "classroom"
-weeks = 2
-replications = 1
-seed = 9
-
-[factors]
-"market.mechanism" = ["uniform_price", "vickrey"]
-
-[outputs]
-metrics = ["jain"]
-"""
 
 
 class Recorder(http.server.BaseHTTPRequestHandler):
@@ -130,7 +116,7 @@ def test_names_with_markdown_make_the_browser_fetch_nothing_and_link_nowhere(
     results = tmp_path / "results"
     results.mkdir()
     db = results / "evil.db"
-    run_sweep(sweep_from_toml(SWEEP.format(name=name, description=description)), db)
+    run_sweep(sweep_from_toml(two_rule_sweep(name, description, seed=9)), db)
     scenario = load_scenario("classroom").to_toml()
     scenario = scenario.replace('name = "classroom"', f"name = {name!r}")
     toml = tmp_path / "[click](http:evil).toml"
@@ -186,7 +172,7 @@ def wait_until(check, timeout: float = 20.0) -> bool:
 
 def test_each_session_uploads_privately_and_closing_it_removes_its_file(tmp_path, browser):
     db = tmp_path / "mine.db"
-    text = SWEEP.format(name="upload-grid", description="")
+    text = two_rule_sweep("upload-grid", seed=9)
     run_sweep(sweep_from_toml(text), db)
     tmp = tmp_path / "tmp"
     tmp.mkdir()

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import streamlit as st
+from app_helpers import two_rule_sweep
 from streamlit.testing.v1 import AppTest
 
 from experiments.sweep import run_sweep
@@ -27,24 +28,6 @@ APP = str(ROOT / "app.py")
 IMAGE = "![x](http://127.0.0.1:9/pixel)"
 LINK = "[click](http://evil.example/login)"
 EVIL = f"{IMAGE} {LINK}"
-
-
-def sweep_toml(name: str, description: str) -> str:
-    return f"""
-[sweep]
-name = {name!r}
-description = {description!r}
-scenario = "classroom"
-weeks = 2
-replications = 1
-seed = 3
-
-[factors]
-"market.mechanism" = ["uniform_price", "vickrey"]
-
-[outputs]
-metrics = ["jain"]
-"""
 
 
 JOINER = "\u2060"  # the invisible word joiner md_escape puts after ":" and "@"
@@ -119,7 +102,7 @@ def test_download_names_keep_only_plain_file_name_characters():
 
 def test_a_sweep_named_with_markdown_shows_its_name_and_description_literally(tmp_path):
     db = tmp_path / "evil.db"
-    run_sweep(sweep_from_toml(sweep_toml(EVIL, f"Read me: {EVIL}\n# not a heading")), db)
+    run_sweep(sweep_from_toml(two_rule_sweep(EVIL, f"Read me: {EVIL}\n# not a heading")), db)
     at = AppTest.from_file(SWEEPS, default_timeout=60)
     at.run()
     at.text_input(key="sweeps.path").set_value(str(db)).run()
