@@ -61,7 +61,7 @@ def test_matching_equals_the_plain_loop_rule(n, seed, density):
 def test_loans_happen_only_when_the_borrower_gains_more_than_the_lender_loses():
     from agents.valuation import value
     from game import ComputeGame, load_scenario
-    from game.world.phases.negotiation import negotiate_loans
+    from game.world.phases.negotiation import loan_term, negotiate_loans
 
     # Play without negotiation so deficits and surpluses are left for us to bargain over.
     model = ComputeGame(load_scenario("lab-2025", {"negotiation.enabled": False}), rng=3)
@@ -76,7 +76,7 @@ def test_loans_happen_only_when_the_borrower_gains_more_than_the_lender_loses():
             continue
         seen += loans.borrower.size
         b, lender, units = loans.borrower, loans.lender, loans.units
-        sit, weeks = offer.situation, sc.market.lease_weeks
+        sit, weeks = offer.situation, loan_term(sc)  # both sides value the loan's weeks
 
         def worth(rows, gpus, sit=sit, weeks=weeks):
             return value(sit.rows(rows), gpus, weeks, sc.research, sc.product, sc.valuation)

@@ -23,6 +23,7 @@ EVENT_KINDS = (
     "reclaim_notice",
     "reclaim",
     "deal",
+    "negotiation",
     "loan_return",
     "tier_opened",
     "burnout",

@@ -1,8 +1,10 @@
-"""Loans agreed outside the automatic bargaining (a workshop's players), with a term.
+"""Term loans: tranches lent for some weeks, then handed back to the lender.
 
-A :class:`LoanDeal` is an agreement: the lender hands ``units`` tranches to the borrower
-for ``weeks`` weeks at ``price`` credits per tranche, paid when the tranches move. The
-tranches keep their remaining lease (no tranche-week is created); when the term ends,
+A :class:`LoanDeal` is an agreement made outside the automatic bargaining (a workshop's
+players): the lender hands ``units`` tranches to the borrower for ``weeks`` weeks at
+``price`` credits per tranche, paid when the tranches move. The automatic bargaining's
+loans (:mod:`game.world.phases.negotiation`) are term loans too (:meth:`TermLoans.lend`).
+The tranches keep their remaining lease (no tranche-week is created); when the term ends,
 whatever of them is still on lease goes back to the lender. :class:`TermLoans` keeps the
 running loans, moves their leases along with the fleet's and hands them back when due.
 """
@@ -118,24 +120,59 @@ class TermLoans:
         b, lnd, u, p, w = (np.array(c) for c in zip(*rows, strict=True))
         return Settled(b.astype(np.int64), lnd.astype(np.int64), u, p, w.astype(np.int64))
 
+    def lend(
+        self,
+        table: TeamTable,
+        credits: Credits,
+        loans: Settled,
+        week: int,
+    ) -> np.ndarray:
+        """Move the tranches and credits of agreed loans at once; record them as running.
+
+        Each lender gives its latest-returning tranches (each lender and each borrower at
+        most once in ``loans``); the borrower pays ``price`` for each tranche that moved.
+
+        Args:
+            table: The team table.
+            credits: The credit accounts.
+            loans: The agreed loans (``units`` to lend, ``weeks`` their terms).
+            week: The week they are agreed.
+
+        Returns:
+            Tranches that moved, per loan.
+        """
+        if loans.borrower.size == 0:
+            return np.zeros(0)
+        taken = table.take_leases(loans.lender, loans.units)
+        table.give_leases(loans.borrower, taken)
+        moved = taken.sum(axis=1)
+        credits.transfer(loans.borrower, loans.lender, moved * loans.price, week)
+        self.borrower = np.concatenate([self.borrower, loans.borrower.astype(np.int64)])
+        self.lender = np.concatenate([self.lender, loans.lender.astype(np.int64)])
+        self.due = np.concatenate([self.due, week + loans.weeks.astype(np.int64)])
+        self.leases = np.vstack([self.leases, taken])
+        return moved
+
     def return_due(self, table: TeamTable, week: int) -> Returned:
         """Hand back the tranches of loans whose term ends at ``week`` (or before).
 
-        What is still on lease of a loan goes back to its lender, taken from the
-        borrower's latest-returning leases (at most what the borrower still holds).
+        What is still on lease of a loan goes back to its lender: the loan's own leases
+        where the borrower still holds them, the rest from the borrower's latest-returning
+        leases (at most what the borrower still holds), so the lender gets back the
+        tranche-weeks it lent.
         """
         due = self.due <= week
         if not due.any():
             return Returned(_empty_ints(), _empty_ints(), np.zeros(0))
         idx = np.flatnonzero(due)
         units = np.zeros(idx.size)
-        for j, i in enumerate(idx):
-            owed = float(self.leases[i].sum())
-            if owed <= 0:
-                continue
-            back = table.take_leases(np.array([self.borrower[i]]), np.array([owed]))
-            table.give_leases(np.array([self.lender[i]]), back)
-            units[j] = float(back.sum())
+        # A borrower with several loans due hands them back one after another.
+        left = np.arange(idx.size)
+        while left.size:
+            _, first = np.unique(self.borrower[idx[left]], return_index=True)
+            batch = left[np.sort(first)]
+            units[batch] = self._hand_back(table, idx[batch])
+            left = np.setdiff1d(left, batch)
         out = Returned(self.borrower[idx], self.lender[idx], units)
         keep = ~due
         self.borrower, self.lender, self.due = (
@@ -145,3 +182,14 @@ class TermLoans:
         )
         self.leases = self.leases[keep]
         return out
+
+    def _hand_back(self, table: TeamTable, loans: np.ndarray) -> np.ndarray:
+        """Return the tranches of ``loans`` (distinct borrowers) to their lenders; units back."""
+        borrower, owed = self.borrower[loans], self.leases[loans]
+        own = np.minimum(owed, table.leases[borrower])
+        table.leases[borrower] -= own
+        table.leases_changed()
+        rest = table.take_leases(borrower, owed.sum(axis=1) - own.sum(axis=1))
+        back = own + rest
+        table.give_leases(self.lender[loans], back)
+        return back.sum(axis=1)

@@ -44,6 +44,7 @@ from game.world.phases.clearing import ClearingResult, clearing_phase
 from game.world.phases.hindsight import Hindsight
 from game.world.phases.lifecycle import lifecycle_phase
 from game.world.phases.negotiation import negotiation_phase
+from game.world.phases.negotiation_book import Negotiators
 from game.world.phases.pressure import PressureResult, pressure_phase
 from game.world.phases.reallocation import reallocation_phase
 from game.world.phases.record import week_row
@@ -77,6 +78,7 @@ class ComputeGame(mesa.Model):
         network: The org network.
         world: Week, fleet and the market's memory.
         events: The narrative event log.
+        negotiators: The automatic bargaining's tactics, term loans and negotiation book.
         last_week: The results of the last week played (``None`` before the first).
     """
 
@@ -126,6 +128,7 @@ class ComputeGame(mesa.Model):
         self.reallocation = ReallocationGroup(self, scenario.reallocation)
         setup.seed_holdings(self.teams, scenario)
         self.term_loans = TermLoans(scenario.market.lease_weeks)
+        self.negotiators = Negotiators(scenario, n_teams, self.rng, self.term_loans, self.world)
         self._stage = "idle"
         self._week: dict = {}
 
@@ -205,6 +208,7 @@ class ComputeGame(mesa.Model):
             self.network.ties,
             sc,
             week,
+            negotiators=self.negotiators,
             lenders_allowed=allowed,
             borrowers_allowed=bargaining,
             settled=settled,
@@ -356,6 +360,10 @@ class ComputeGame(mesa.Model):
         names = [*self.teams.names, self.reallocation.name]
         kinds = [KIND_NAMES[k] for k in self.teams.kind] + ["reallocation"]
         return self.recorder.teams_frame(names, kinds)
+
+    def negotiations_frame(self) -> pd.DataFrame:
+        """One row per automatic negotiation: openings, rounds, outcome, price, Nash price."""
+        return self.negotiators.book.frame(self.teams.names)
 
     def events_frame(self) -> pd.DataFrame:
         """The narrative event log as a table: week, kind, team, text."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from game.world.events import EventLog
+from game.world.phases.negotiation_book import Bargains
 from game.world.week import WeekResults
 
 __all__ = ["narrate_week"]
@@ -117,16 +118,21 @@ def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: in
         )
 
     loans = r.loans
+    if loans.bargains is not None and len(loans.bargains):
+        _narrate_bargains(log, loans.bargains, names)
     if loans.borrower.size:
         log.add_many(
             week,
             "deal",
-            "{lender} lent {units:.0f} {noun} to {team} at {price:.1f} credits each",
+            "{lender} lent {units:.0f} {noun} to {team} at {price:.1f} credits each "
+            "for {weeks} {span}",
             who(loans.borrower),
             lender=np.array(who(loans.lender), dtype=object),
             units=loans.units,
             noun=_tranches(loans.units),
             price=loans.price,
+            weeks=loans.weeks,
+            span=np.where(loans.weeks == 1, "week", "weeks"),
         )
 
     back = r.returned
@@ -170,3 +176,48 @@ def narrate_week(log: EventLog, r: WeekResults, names: list[str], milestones: in
             people=np.array([_people(d) for d in p.departures[left]], dtype=object),
             burnout=p.burnout[left],
         )
+
+
+def _narrate_bargains(log: EventLog, g: Bargains, names: list[str]) -> None:
+    """One ``negotiation`` event per automatic negotiation, agreed or not."""
+    team = np.asarray(names, dtype=object)
+    common = {
+        "lender": team[g.lender],
+        "units": g.units,
+        "noun": _tranches(g.units),
+        "rounds": g.rounds,
+        "worth_b": g.borrower_reservation,
+        "worth_l": g.lender_reservation,
+    }
+
+    def block(mask: np.ndarray, template: str, **extra: np.ndarray) -> None:
+        if mask.any():
+            cols = {k: v[mask] for k, v in (common | extra).items()}
+            log.add_many(g.week, "negotiation", template, team[g.borrower[mask]], **cols)
+
+    worth = "worth {worth_b:.1f} to {team}, {worth_l:.1f} to {lender} per tranche"
+    haggled = g.agreed & ~np.isnan(g.borrower_opening) & ~np.isnan(g.lender_opening)
+    block(
+        haggled,
+        "{team} and {lender} agreed on {units:.0f} {noun} at {price:.1f} credits each after "
+        "{rounds} rounds (openings {open_b:.1f} and {open_l:.1f}; Nash price {nash:.1f}; "
+        + worth
+        + ")",
+        price=g.price,
+        open_b=g.borrower_opening,
+        open_l=g.lender_opening,
+        nash=g.nash_price,
+    )
+    block(
+        g.agreed & ~haggled,
+        "{team} and {lender} agreed on {units:.0f} {noun} at the opening offer, {price:.1f} "
+        "credits each (Nash price {nash:.1f}; " + worth + ")",
+        price=g.price,
+        nash=g.nash_price,
+    )
+    block(
+        ~g.agreed,
+        "{team} and {lender} found no price for {units:.0f} {noun}: the {walked} walked "
+        "away after {rounds} rounds (" + worth + ")",
+        walked=np.where(g.lender_walked, "lender", "borrower"),
+    )

@@ -38,6 +38,7 @@ WEEK_COLUMNS = (
     "product_value",
     "research_gpu_share",
     "deals",
+    "negotiations",
     "reclaims",
     "new_project_wait",
     "headcount",

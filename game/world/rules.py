@@ -22,6 +22,7 @@ FIXED_KEYS = (
     "network",
     "supply.initial_tranches",
     "market.lease_weeks",
+    "negotiation.tactic_mix",
 )
 
 

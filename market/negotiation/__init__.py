@@ -14,6 +14,8 @@ open_high]`` both sides know, like the issue domain in Faratin et al.: the borro
 is ``open_low`` (default 0: "lend them to me for free") and the lender's is ``open_high``
 (default twice the larger reservation, so neither opening offer is acceptable by
 construction). An anchor on the wrong side of its owner's reservation is moved onto it.
+The game anchors both to the market: ``open_low`` and ``open_high`` lie a spread below and
+above the last clearing price (:mod:`game.world.phases.negotiation`).
 
 Protocol (rounds ``t = 0, 1, 2, ...`` on a shared clock; the first mover moves at even
 rounds). On its turn at round ``t`` a side
@@ -36,18 +38,25 @@ Modules (imports run top to bottom, never back up):
 * :mod:`~market.negotiation._common` — ``FIRST_MOVERS`` and the ``Side`` type;
 * :mod:`~market.negotiation.tactics` — the concession curve (:func:`concession`);
 * :mod:`~market.negotiation.profiles` — :class:`NegotiatorProfile` and :func:`stressed`;
-* :mod:`~market.negotiation.theory` — :func:`rubinstein_share`, :func:`nash_bargaining_price`;
-* :mod:`~market.negotiation.results` — :class:`NegotiationResult`, :class:`NegotiationBatch`;
+* :mod:`~market.negotiation.theory` — :func:`rubinstein_share`, :func:`nash_bargaining_price`
+  (and :func:`nash_bargaining_prices` over arrays);
+* :mod:`~market.negotiation.results` — :class:`NegotiationResult`, :class:`NegotiationBatch`,
+  :class:`NegotiationTranscripts`;
 * :mod:`~market.negotiation.schedule` — anchors, offer schedules and shared argument checks;
 * :mod:`~market.negotiation.single` — :func:`negotiate`;
-* :mod:`~market.negotiation.batch` — :func:`negotiate_batch`.
+* :mod:`~market.negotiation.batch` — :func:`negotiate_batch` (and
+  :func:`negotiate_batch_detailed`, with the opening offers and who walked away).
 """
 
 from market.negotiation._common import FIRST_MOVERS
 from market.negotiation._common import Side as Side
-from market.negotiation.batch import negotiate_batch
+from market.negotiation.batch import negotiate_batch, negotiate_batch_detailed
 from market.negotiation.profiles import NegotiatorProfile, stressed
-from market.negotiation.results import NegotiationBatch, NegotiationResult
+from market.negotiation.results import (
+    NegotiationBatch,
+    NegotiationResult,
+    NegotiationTranscripts,
+)
 from market.negotiation.schedule import _anchors as _anchors
 from market.negotiation.schedule import _check_units as _check_units
 from market.negotiation.schedule import _first_movers as _first_movers
@@ -56,17 +65,24 @@ from market.negotiation.single import _params as _params
 from market.negotiation.single import negotiate
 from market.negotiation.tactics import _alpha as _alpha
 from market.negotiation.tactics import concession
-from market.negotiation.theory import nash_bargaining_price, rubinstein_share
+from market.negotiation.theory import (
+    nash_bargaining_price,
+    nash_bargaining_prices,
+    rubinstein_share,
+)
 
 __all__ = [
     "FIRST_MOVERS",
     "NegotiationBatch",
     "NegotiationResult",
+    "NegotiationTranscripts",
     "NegotiatorProfile",
     "concession",
     "nash_bargaining_price",
+    "nash_bargaining_prices",
     "negotiate",
     "negotiate_batch",
+    "negotiate_batch_detailed",
     "rubinstein_share",
     "stressed",
 ]

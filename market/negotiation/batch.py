@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from market.negotiation.results import NegotiationBatch
+from market.negotiation.results import NegotiationBatch, NegotiationTranscripts
 from market.negotiation.schedule import _anchors, _check_units, _first_movers, _schedule
 
 
-def negotiate_batch(
+def negotiate_batch_detailed(
     lender_res: ArrayLike,
     borrower_res: ArrayLike,
     units: ArrayLike,
@@ -24,7 +24,7 @@ def negotiate_batch(
     open_low: ArrayLike = 0.0,
     open_high: ArrayLike | None = None,
     rng: np.random.Generator | None = None,
-) -> NegotiationBatch:
+) -> NegotiationTranscripts:
     """Run many independent negotiations at once, with exactly :func:`negotiate`'s results.
 
     Every argument is a scalar (shared) or an array of shape (n,). Offers are functions of
@@ -51,7 +51,8 @@ def negotiate_batch(
             ``np.random.default_rng(0)``.
 
     Returns:
-        :class:`NegotiationBatch` ``(deal, price, rounds)``.
+        :class:`NegotiationTranscripts`: ``deal``, ``price``, ``rounds``, each side's
+        opening offer and who walked away.
 
     Raises:
         ValueError: For out-of-range arguments or shapes that do not broadcast.
@@ -94,7 +95,10 @@ def negotiate_batch(
     if anchor_l.shape != (n,):
         anchor_l = np.broadcast_to(anchor_l, n)
     if n == 0:
-        return NegotiationBatch(np.zeros(0, bool), np.zeros(0), np.zeros(0, np.int64))
+        none = np.zeros(0)
+        return NegotiationTranscripts(
+            np.zeros(0, bool), none, np.zeros(0, np.int64), none, none, np.zeros(0, bool)
+        )
 
     horizon = int(np.minimum(tm_l, tm_b).max()) + 2
     l_offers = _schedule(anchor_l, r_l, k_l, b_l, tm_l, horizon)
@@ -119,4 +123,60 @@ def negotiate_batch(
     deal = ~quits[rows, end] & accepts[rows, end]
     standing = np.where(lender_moves[rows, end], b_prev[rows, end], l_prev[rows, end])
     price = np.where(deal, standing, np.nan)
-    return NegotiationBatch(deal, price, end.astype(np.int64))
+    # Openings: the first mover's offer at t = 0; the other's at t = 1 unless it accepted.
+    second_offered = end > 1
+    lender_opening = np.where(
+        lender_first, l_offers[:, 0], np.where(second_offered, l_offers[:, 1], np.nan)
+    )
+    borrower_opening = np.where(
+        lender_first, np.where(second_offered, b_offers[:, 1], np.nan), b_offers[:, 0]
+    )
+    lender_walked = ~deal & lender_moves[rows, end]
+    return NegotiationTranscripts(
+        deal, price, end.astype(np.int64), lender_opening, borrower_opening, lender_walked
+    )
+
+
+def negotiate_batch(
+    lender_res: ArrayLike,
+    borrower_res: ArrayLike,
+    units: ArrayLike,
+    kappa_l: ArrayLike,
+    beta_l: ArrayLike,
+    tmax_l: ArrayLike,
+    kappa_b: ArrayLike,
+    beta_b: ArrayLike,
+    tmax_b: ArrayLike,
+    *,
+    first_mover: str | ArrayLike = "borrower",
+    open_low: ArrayLike = 0.0,
+    open_high: ArrayLike | None = None,
+    rng: np.random.Generator | None = None,
+) -> NegotiationBatch:
+    """Run many independent negotiations at once, with exactly :func:`negotiate`'s results.
+
+    The same as :func:`negotiate_batch_detailed` (same arguments), keeping only ``(deal,
+    price, rounds)``.
+
+    Returns:
+        :class:`NegotiationBatch` ``(deal, price, rounds)``.
+
+    Raises:
+        ValueError: For out-of-range arguments or shapes that do not broadcast.
+    """
+    full = negotiate_batch_detailed(
+        lender_res,
+        borrower_res,
+        units,
+        kappa_l,
+        beta_l,
+        tmax_l,
+        kappa_b,
+        beta_b,
+        tmax_b,
+        first_mover=first_mover,
+        open_low=open_low,
+        open_high=open_high,
+        rng=rng,
+    )
+    return NegotiationBatch(full.deal, full.price, full.rounds)

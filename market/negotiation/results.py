@@ -50,3 +50,27 @@ class NegotiationBatch(NamedTuple):
     deal: NDArray[np.bool_]
     price: NDArray[np.float64]
     rounds: NDArray[np.int64]
+
+
+class NegotiationTranscripts(NamedTuple):
+    """Outcomes of many negotiations, with each side's opening offer.
+
+    See :func:`negotiate_batch_detailed`.
+
+    Attributes:
+        deal: Boolean mask, shape (n,).
+        price: Agreed price per unit, NaN without a deal.
+        rounds: Offers made before the end, integer array.
+        lender_opening: The lender's first offer, NaN if it made none (it accepted the
+            borrower's opening offer).
+        borrower_opening: The borrower's first offer, NaN if it made none.
+        lender_walked: Without a deal, whether the lender walked away (else the borrower
+            did); False where there is a deal.
+    """
+
+    deal: NDArray[np.bool_]
+    price: NDArray[np.float64]
+    rounds: NDArray[np.int64]
+    lender_opening: NDArray[np.float64]
+    borrower_opening: NDArray[np.float64]
+    lender_walked: NDArray[np.bool_]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
 
 def rubinstein_share(delta1: float, delta2: float) -> float:
     """First proposer's share ``(1 − δ2) / (1 − δ1·δ2)`` in Rubinstein (1982) bargaining.
@@ -46,13 +49,36 @@ def nash_bargaining_price(
     Raises:
         ValueError: For non-finite reservations or θ outside ``[0, 1]``.
     """
-    if not (math.isfinite(lender_res) and math.isfinite(borrower_res)):
+    price = float(nash_bargaining_prices(lender_res, borrower_res, theta))
+    return None if math.isnan(price) else price
+
+
+def nash_bargaining_prices(
+    lender_res: ArrayLike, borrower_res: ArrayLike, theta: float = 0.5
+) -> NDArray[np.float64]:
+    """:func:`nash_bargaining_price` over arrays: NaN where there is no zone of agreement.
+
+    With the default ``θ = 1/2`` (quasi-linear utilities, equal power) the price is the
+    midpoint ``(r_L + r_B) / 2`` of the zone.
+
+    Args:
+        lender_res: Lenders' reservation prices per unit.
+        borrower_res: Borrowers' reservation prices per unit (same shape).
+        theta: Lenders' bargaining power, in ``[0, 1]``.
+
+    Returns:
+        The prices, NaN where ``borrower_res < lender_res``.
+
+    Raises:
+        ValueError: For non-finite reservations or θ outside ``[0, 1]``.
+    """
+    r_l = np.asarray(lender_res, dtype=np.float64)
+    r_b = np.asarray(borrower_res, dtype=np.float64)
+    if not (np.isfinite(r_l).all() and np.isfinite(r_b).all()):
         raise ValueError(
-            f"reservations must be finite, got lender_res={lender_res!r}, "
-            f"borrower_res={borrower_res!r}"
+            f"reservations must be finite, got lender_res={lender_res!r:.80}, "
+            f"borrower_res={borrower_res!r:.80}"
         )
     if not 0 <= theta <= 1:
         raise ValueError(f"theta must be in [0, 1], got {theta!r}")
-    if borrower_res < lender_res:
-        return None
-    return lender_res + theta * (borrower_res - lender_res)
+    return np.where(r_b >= r_l, r_l + theta * (r_b - r_l), np.nan)

@@ -1,7 +1,9 @@
 """Phase 10, record: the week's metrics row (the snapshot and narration have their modules).
 
 The row's columns are the weekly values the run metrics of :mod:`game.run_metrics`
-summarise; ``rule`` names the mechanism that actually cleared the market.
+summarise; ``rule`` names the mechanism that actually cleared the market; ``deals`` counts
+the loans that moved tranches (the automatic bargaining's and a workshop's players'),
+``negotiations`` the automatic negotiations held, agreed or not.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ def week_row(r: WeekResults, world: WorldState, table: TeamTable, sc: Scenario) 
         "product_value": float(table.output[table.is_product].sum()),
         "research_gpu_share": research_gpus / held if held > 0 else float("nan"),
         "deals": int(r.loans.borrower.size),
+        "negotiations": len(r.loans.bargains) if r.loans.bargains is not None else 0,
         "reclaims": int((table.reclaimed > 0).sum()),
         "new_project_wait": mean(waits) if waits.size else float("nan"),
         "headcount": float(table.headcount.sum()),
