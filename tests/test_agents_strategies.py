@@ -26,6 +26,7 @@ from agents.strategies import (
     BudgetPacer,
     Feedback,
     Hedge,
+    HedgeByUnit,
     Human,
     KellyAnticipating,
     Misreporter,
@@ -233,6 +234,10 @@ class TestBudgetPacer(StrategyContract):
 
 class TestHedge(StrategyContract):
     strategy_cls = Hedge
+
+
+class TestHedgeByUnit(StrategyContract):
+    strategy_cls = HedgeByUnit
 
 
 class TestRothErev(StrategyContract):
@@ -741,7 +746,7 @@ def test_pacer_without_a_price_forecast_paces_on_total_value():
 
 
 #: Learners that shade what a tranche is worth before spending on it (tested apart).
-SHADING_LEARNERS = {"hedge", "roth_erev"}
+SHADING_LEARNERS = {"hedge", "hedge_by_unit", "roth_erev"}
 
 
 @pytest.mark.parametrize("name", sorted(set(STRATEGIES) - SHADING_LEARNERS))

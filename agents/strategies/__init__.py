@@ -27,6 +27,7 @@ from agents.strategies.builtin import AuctionFever, BudgetPacer, Shaded, Truthfu
 from agents.strategies.human import Human, order_row
 from agents.strategies.kelly import KellyAnticipating
 from agents.strategies.learning import Hedge, Misreporter, RothErev
+from agents.strategies.unit_hedge import HedgeByUnit
 from agents.strategies.view import BiddingParams, TeamView
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "BudgetPacer",
     "Feedback",
     "Hedge",
+    "HedgeByUnit",
     "Human",
     "KellyAnticipating",
     "Misreporter",
@@ -63,6 +65,7 @@ _ALL_STRATEGIES: list[type[BiddingStrategy]] = [
     AuctionFever,
     BudgetPacer,
     Hedge,
+    HedgeByUnit,
     RothErev,
     KellyAnticipating,
     Misreporter,
