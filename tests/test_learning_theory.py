@@ -63,6 +63,17 @@ def test_average_regret_of_hedge_falls_over_the_year(year, request):
     assert regret[51] < 0.75 * regret[19]
 
 
+def test_teams_table_records_the_learners_regret_as_it_falls(vickrey_year):
+    game, regret = vickrey_year
+    teams = game.teams_frame()
+    hedge = teams[teams.strategy == "hedge"]
+    by_week = hedge.groupby("week").regret.mean()
+    assert by_week[51] == pytest.approx(regret[51])
+    assert by_week[51] < 0.75 * by_week[19]
+    # Strategies that do not learn from hindsight have no regret to record.
+    assert teams[teams.strategy != "hedge"].regret.isna().all()
+
+
 def test_utility_is_output_value_minus_what_was_paid(vickrey_year):
     game, _ = vickrey_year
     teams = game.teams_frame()

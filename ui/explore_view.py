@@ -195,6 +195,16 @@ def _market_tab(view: state.ModelView, gpt: int) -> None:
             "drift to what pays under the rule: towards 0 where truthful bidding is "
             "optimal (Vickrey), and stay shaded where winners pay their bids."
         )
+    if money and "regret" in view.teams and view.teams["regret"].notna().any():
+        state.show_chart(
+            "regret",
+            lambda: bidding_charts.regret_by_strategy(view.teams),
+            "Learners' external regret per week learned, week by week",
+        )
+        st.caption(
+            "What the best fixed shading in hindsight would have earned a learner, minus "
+            "what its bids did, per week learned. A no-regret learner's line falls."
+        )
 
 
 def _pressure_tab(view: state.ModelView) -> None:

@@ -288,6 +288,7 @@ class ComputeGame(mesa.Model):
             clearing.payments,
             None if np.isnan(clearing.price) else clearing.price,
             Hindsight.of_week(self.scenario, self.teams, bids, cleared).outcomes,
+            regret=self.teams.regret,
         )
         if market.MECHANISMS[self.scenario.clearing_rule].uses_money:
             self.world.observe_price(clearing.price, self.scenario.market.price_forecast_weight)

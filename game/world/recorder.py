@@ -56,6 +56,7 @@ TEAM_COLUMNS = (
     "won",
     "paid",
     "shading",
+    "regret",
     "utility",
     "credits",
     "stress",
@@ -69,7 +70,9 @@ TEAM_COLUMNS = (
 """Columns of the teams table. ``output`` is research output (research teams) or product
 value in credits (product teams); ``output_value`` is the same week's output in credits
 for every team (research at leadership's exchange rate). ``shading`` is ``1 − bid/value``
-averaged over the tranches a team bid for (0 = truthful, empty: no bid); ``utility`` is
+averaged over the tranches a team bid for (0 = truthful, empty: no bid); ``regret`` is a
+full-information learner's external regret so far per week learned (the best fixed choice
+in hindsight minus what its bids realised, credits; empty for other strategies); ``utility`` is
 the week's quasi-linear utility, ``output_value − valuation.credit_value × paid``.
 ``gpus`` is tranches held on every row (0 for the reallocation group); ``moved`` is
 tranches the reallocation group fast-tracked to a team this week (on its own row: all it
@@ -83,6 +86,7 @@ _TEAM_ARRAYS = (
     "won",
     "paid",
     "shading",
+    "regret",
     "utility",
     "credits",
     "stress",

@@ -206,6 +206,7 @@ def feedback_phase(
     paid: np.ndarray,
     price: float | None,
     hindsight: Callable[[int, np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
+    regret: np.ndarray | None = None,
 ) -> None:
     """Tell the strategy groups that learn how the market treated their teams.
 
@@ -213,6 +214,8 @@ def feedback_phase(
         hindsight: ``hindsight(team, rows)``: what a team (its row in the team table)
             would have won and paid with other bid rows (see
             :class:`~game.world.phases.hindsight.Hindsight`).
+        regret: Filled, where given, with each learner's external regret per week learned
+            (see :func:`regret_per_week`); other teams' entries are left as they are.
     """
     for group, view in zip(groups, bids.views, strict=True):
         if group.cls.learns():
@@ -227,3 +230,12 @@ def feedback_phase(
                 group.members,
                 Feedback(view, bids.bids[rows], won[rows], paid[rows], price, local),
             )
+            if regret is not None:
+                regret[rows] = [regret_per_week(m) for m in group.members]
+
+
+def regret_per_week(strategy: object) -> float:
+    """A learner's external regret so far divided by the weeks it learned from (NaN if none)."""
+    weeks = getattr(strategy, "weeks", 0)
+    total = getattr(strategy, "regret", float("nan"))
+    return float(total) / weeks if weeks else float("nan")
