@@ -177,7 +177,10 @@ def _ration(drop: np.ndarray, left: int, rng: LazyGenerator) -> np.ndarray:
         "the price, as many as its budget affords, and never more than at a lower price "
         "(activity rule). Every winner pays the final clock price per tranche; teams that "
         "dropped out at that price share what is left in proportion to what they dropped. "
-        "Not truthful: teams wanting several tranches gain by reducing demand."
+        "Not truthful: teams wanting several tranches gain by reducing demand. Answered "
+        "by a team's sealed book (proxy bidding, as the game's teams do) it ends at the "
+        "uniform-price auction's price and allocation; a live clock differs only through "
+        "what teams learn and choose as the price rises."
     ),
 )
 def ascending_clock(book: BidBook, rng: LazyGenerator) -> RuleResult:
