@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from agents.emotion import EmotionParams
 from agents.negotiation import NegotiationParams
@@ -40,6 +40,14 @@ from game.tables import (
     NetworkConfig,
     ProjectsConfig,
     SupplyConfig,
+)
+from game.team_specs import (
+    SEED_HELP,
+    TEAMS_HELP,
+    TeamSpec,
+    error_location,
+    lab_for_teams,
+    without_counts,
 )
 from game.validation import (
     MAX_DEPTH,
@@ -132,6 +140,8 @@ class Scenario(Params):
     research: ResearchParams = Field(default_factory=ResearchParams)
     bidding: BiddingParams = Field(default_factory=BiddingParams)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
+    teams: tuple[TeamSpec, ...] = Field((), description=TEAMS_HELP)
+    seed: int | None = Field(None, ge=0, le=10**18, description=SEED_HELP)
 
     @field_validator("name", "plugins")
     @classmethod
@@ -145,6 +155,18 @@ class Scenario(Params):
     def _printable_lines(cls, value: str) -> str:
         return _no_control(value, keep="\t\n\r")
 
+    @model_validator(mode="after")
+    def _lab_from_teams(self) -> Scenario:
+        """With a ``[[teams]]`` table, the lab's team counts are the table's (set once here)."""
+        if self.teams:
+            lab = lab_for_teams(self.lab, self.teams, self.supply.initial_tranches)
+            object.__setattr__(self, "lab", lab)
+        return self
+
+    def _plain(self, new_table: bool = False) -> dict[str, Any]:
+        """Plain data, without the team counts a ``[[teams]]`` table (old or new) defines."""
+        return without_counts(self.model_dump(mode="json", exclude_none=True), new_table)
+
     @property
     def clearing_rule(self) -> str:
         """The rule that actually clears the market: the one place governance overrides it.
@@ -156,7 +178,7 @@ class Scenario(Params):
 
     def to_toml(self) -> str:
         """Return the scenario as TOML text (every field, so the file is self-contained)."""
-        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
+        return tomli_w.dumps(self._plain())
 
     def digest(self) -> str:
         """Return a short stable hash of the scenario's content (for result rows and caches)."""
@@ -179,7 +201,7 @@ class Scenario(Params):
         Raises:
             ScenarioError: For an unknown key or a value that fails validation.
         """
-        data = self.model_dump(mode="json", exclude_none=True)
+        data = self._plain(new_table="teams" in overrides)
         for key, value in overrides.items():
             try:
                 keys.set_key(Scenario, data, key, value)
@@ -213,7 +235,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _format_error(err: ValidationError) -> str:
-    return one_line(err, allowed_keys=_allowed_keys)
+    return one_line(err, location=error_location, allowed_keys=_allowed_keys)
 
 
 def scenario_from_dict(

@@ -179,6 +179,8 @@ def one_line(
     kind = first["type"]
     msg = str(first["msg"]).removeprefix("Value error, ").removeprefix("Assertion failed, ")
     msg = clean(_LONG_QUOTE.sub(_cut_quote, msg), MAX_MESSAGE)
+    if not loc_tuple and kind == "value_error":  # a check of the whole file: its message
+        return msg
     if kind == "extra_forbidden":
         allowed = allowed_keys(loc_tuple) if allowed_keys else []
         if not allowed:

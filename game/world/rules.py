@@ -23,6 +23,7 @@ FIXED_KEYS = (
     "supply.initial_tranches",
     "market.lease_weeks",
     "negotiation.tactic_mix",
+    "teams",
 )
 
 
