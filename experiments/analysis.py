@@ -10,7 +10,8 @@ Everything here works on the tables a :class:`experiments.store.ResultStore` ret
 Metrics are labelled by :func:`metric_label` (the label of :mod:`game.run_metrics`, or
 the stored name of a metric this process does not know).
 
-Confidence intervals are 95% Student-t intervals of the mean over the runs in a group.
+Confidence intervals are 95% Student-t intervals of the mean over the runs in a group,
+on the logit or log scale for metrics with bounds (they never leave them).
 A factor with many distinct values (a sampled range) is grouped into quantile bins.
 """
 
@@ -96,12 +97,10 @@ def metric_label(name: str) -> str:
     return metric.summary_label if metric is not None else name
 
 
-def _within_bounds(name: str, low: float, high: float) -> tuple[float, float]:
-    """An interval's ends kept within the metric's bounds (a share's CI never passes 1)."""
+def _bounds(name: str) -> tuple[float | None, float | None]:
+    """The metric's bounds (none for a metric this process does not know)."""
     metric = RUN_METRICS.get(name)
-    if metric is None:
-        return low, high
-    return metric.clip(low), metric.clip(high)
+    return metric.bounds if metric is not None else (None, None)
 
 
 def _format_number(x: float) -> str:
@@ -144,8 +143,9 @@ def factor_groups(runs: pd.DataFrame, spec: SweepFile, name: str) -> pd.Series:
 def summary_table(runs: pd.DataFrame, spec: SweepFile) -> pd.DataFrame:
     """Mean and 95% CI of every metric at every level of every factor (ok runs only).
 
-    The interval's ends are kept within the metric's bounds where the registry knows
-    them (a mean of shares has no interval end above 1).
+    Where the registry knows the metric's bounds the interval is built on the logit or
+    log scale (:func:`experiments.stats.mean_ci`), so it stays inside them without
+    clipping (a mean of shares has no interval end above 1).
 
     Returns:
         Columns ``factor, level, metric, n, mean, sd, ci_low, ci_high``; factors and
@@ -162,8 +162,9 @@ def summary_table(runs: pd.DataFrame, spec: SweepFile) -> pd.DataFrame:
             for metric in spec.outputs.metrics:
                 if metric not in ok.columns:
                     continue
-                n, mean, sd, lo, hi = mean_ci(ok.loc[mask, metric].to_numpy(dtype=float))
-                lo, hi = _within_bounds(metric, lo, hi)
+                n, mean, sd, lo, hi = mean_ci(
+                    ok.loc[mask, metric].to_numpy(dtype=float), bounds=_bounds(metric)
+                )
                 rows.append(
                     {
                         "factor": name,

@@ -35,11 +35,16 @@ examples:
   crunch results results.db                      # what is stored, and the summary table
   crunch results results.db --csv runs.csv       # one row per run
   crunch results results.db --csv - | head       # CSV on stdout
-  crunch results results.db --weekly-csv weekly.csv
+  crunch results results.db --parquet runs.parquet   # the same table, columnar
+  crunch results results.db --weekly-csv weekly.csv  # long: run_key, week, metric, value
+  crunch results results.db --weekly-parquet weekly.parquet
   crunch results results.db --failed             # failed runs and their errors
+  crunch results results.db --compare            # each point against the [baseline], paired
+  crunch results results.db --compare --baseline market.mechanism=committee
 
-A damaged or crafted results file is refused in one line (exit status 2); CSV files are
-written whole or not at all.
+A damaged or crafted results file is refused in one line (exit status 2); CSV and
+Parquet files are written whole or not at all. The weekly export streams the stored
+series a few hundred runs at a time, so its memory does not grow with the sweep.
 """
 
 REPORT_EPILOG = """\
@@ -112,8 +117,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="summarise or export a results database",
         description=_wrap(
             "Show what a results file holds (sweep, counts, summary table with 95% "
-            "confidence intervals) or export it: --csv writes one row per run with its "
-            "parameters, seed, replicate, metrics, and timing_*/worker_* columns."
+            "confidence intervals; Sobol indices and their health) or export it: --csv and "
+            "--parquet write one row per run with its factors, seed, replicate, metrics, "
+            "scenario hash, code version and timing_*/worker_* columns; --weekly-csv and "
+            "--weekly-parquet write the long table run_key, week, metric, value."
         ),
         epilog=RESULTS_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -121,9 +128,31 @@ def register(sub: argparse._SubParsersAction) -> None:
     results.add_argument("db", metavar="RESULTS.db", help="results file from `crunch sweep`")
     results.add_argument("--csv", metavar="PATH", help="write one row per run ('-' for stdout)")
     results.add_argument(
-        "--weekly-csv", metavar="PATH", help="write one row per run and week ('-' for stdout)"
+        "--parquet", metavar="PATH", help="write one row per run as Parquet (same as --csv)"
+    )
+    results.add_argument(
+        "--weekly-csv",
+        metavar="PATH",
+        help="write one row per run, week and metric ('-' for stdout)",
+    )
+    results.add_argument(
+        "--weekly-parquet", metavar="PATH", help="write --weekly-csv's table as Parquet"
     )
     results.add_argument("--failed", action="store_true", help="list failed runs and errors")
+    results.add_argument(
+        "--compare",
+        action="store_true",
+        help="paired differences of every point from the sweep's [baseline] (runs paired by "
+        "replicate), every metric with a 95%% interval and a Holm-adjusted verdict",
+    )
+    results.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="FACTOR=LEVEL",
+        help="with --compare: compare against this level instead of the file's [baseline] "
+        "(repeat for several factors)",
+    )
     results.set_defaults(func=cmd_results)
 
     report = sub.add_parser(
@@ -233,43 +262,49 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 1 if (outcome.failed or outcome.kept_failed) else 0
 
 
-_EXAMPLES = {"--csv": "runs.csv", "--weekly-csv": "weekly.csv"}
+_EXAMPLES = {
+    "--csv": "runs.csv",
+    "--weekly-csv": "weekly.csv",
+    "--parquet": "runs.parquet",
+    "--weekly-parquet": "weekly.parquet",
+}
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse --csv/--weekly-csv targets that are directories or the results file itself."""
+    """Refuse export targets that are directories or the results file itself."""
     from experiments.output_files import OutputError, check_target
 
-    for option, target in (("--csv", args.csv), ("--weekly-csv", args.weekly_csv)):
-        if not target or target == "-":
+    for option, target in _export_targets(args):
+        if target == "-":
+            if option.endswith("parquet"):
+                raise OutputError(
+                    f"{option} -: Parquet is binary; give a file such as {_EXAMPLES[option]}"
+                )
             continue
         check_target(Path(target), option, _EXAMPLES[option])
         if Path(target).resolve() == Path(args.db).resolve():
-            raise OutputError(f"{option} {target!r} is the results file itself; choose a .csv path")
-
-
-def _write_csv(frame, path: str, option: str) -> None:
-    """Write a table as CSV to stdout (``-``) or, whole or not at all, to a file."""
-    from experiments.output_files import OutputError, write_whole
-
-    if path == "-":
-        try:
-            frame.to_csv(sys.stdout, index=False)
-            sys.stdout.flush()
-        except BrokenPipeError:
-            raise
-        except OSError as err:
+            kind = Path(_EXAMPLES[option]).suffix
             raise OutputError(
-                f"{option} -: cannot write to standard output ({err.strerror})"
-            ) from None
-        return
-    write_whole(
-        Path(path),
-        lambda fh: frame.to_csv(fh, index=False),
-        option=option,
-        example=_EXAMPLES[option],
-    )
-    print(f"wrote {len(frame)} rows to {path}", file=sys.stderr)
+                f"{option} {target!r} is the results file itself; choose a {kind} path"
+            )
+
+
+def _export_targets(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The export options given, as ``(option, target)``."""
+    given = [
+        ("--csv", args.csv),
+        ("--parquet", args.parquet),
+        ("--weekly-csv", args.weekly_csv),
+        ("--weekly-parquet", args.weekly_parquet),
+    ]
+    return [(option, target) for option, target in given if target]
+
+
+def _export(args: argparse.Namespace) -> bool:
+    """Write every export asked for (streamed from the file); return whether any was."""
+    from experiments.export import write_exports
+
+    return write_exports(args.db, _export_targets(args))
 
 
 def cmd_results(args: argparse.Namespace) -> int:
@@ -288,11 +323,9 @@ def _results(args: argparse.Namespace) -> int:
     from experiments.analysis import load_results, metric_label, summary_table
 
     _check_outputs(args)
+    if _export(args) and not (args.failed or args.compare):
+        return 0  # exports stream from the file: nothing else needs it in memory
     res = load_results(args.db)
-    if args.csv:
-        _write_csv(res.runs, args.csv, "--csv")
-    if args.weekly_csv:
-        _write_csv(res.weekly, args.weekly_csv, "--weekly-csv")
     if args.failed:
         failed = res.failed_runs
         if failed.empty:
@@ -300,7 +333,15 @@ def _results(args: argparse.Namespace) -> int:
         for r in failed.itertuples():
             error = str(r.error or "").strip().splitlines()
             print(f"{r.run_key} {r.params}: {error[-1] if error else 'unknown error'}")
-    if args.csv or args.weekly_csv or args.failed:
+    if args.baseline and not args.compare:
+        raise ValueError("--baseline needs --compare (e.g. --compare --baseline KEY=LEVEL)")
+    if args.compare:
+        from experiments.paired import sweep_paired_table
+        from experiments.paired_views import paired_text, parse_baseline
+
+        chosen = parse_baseline(args.baseline, res.spec) if args.baseline else None
+        print(paired_text(sweep_paired_table(res.runs, res.spec, chosen)))
+    if _export_targets(args) or args.failed or args.compare:
         return 0
     spec = res.spec
     counts = res.runs["status"].value_counts()
@@ -312,15 +353,23 @@ def _results(args: argparse.Namespace) -> int:
     )
     table = summary_table(res.runs, spec)
     if not table.empty:
+        from experiments.stats import format_interval  # decimals fitted to each interval
+
+        shown = [
+            format_interval(m, lo, hi)
+            for m, lo, hi in zip(table["mean"], table.ci_low, table.ci_high, strict=True)
+        ]
         table = table.assign(
             metric=table["metric"].map(metric_label),
-            mean=table["mean"].map("{:.4g}".format),
-            ci95=[
-                f"[{lo:.4g}, {hi:.4g}]" for lo, hi in zip(table.ci_low, table.ci_high, strict=True)
-            ],
+            mean=[value for value, _ in shown],
+            ci95=[ci for _, ci in shown],
         )[["factor", "level", "metric", "n", "mean", "ci95"]]
         with pd.option_context("display.max_rows", 500, "display.width", 140):
             print(table.to_string(index=False))
+    from experiments.sobol_health import sobol_text  # Sobol designs: indices and their health
+
+    for line in sobol_text(res.runs, spec):
+        print(line)
     return 0
 
 
@@ -333,4 +382,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ValueError(f"--out {str(out)!r} is the results file itself; choose an .html path")
     path = write_report(args.db, out)
     print(f"wrote {path}")
+    from experiments.sobol_health import file_health_lines  # Sobol designs: are they reliable?
+
+    for line in file_health_lines(args.db):
+        print(line)
     return 0

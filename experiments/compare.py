@@ -2,8 +2,9 @@
 
 Each seed is played once under rule set A and once under rule set B; the per-seed
 difference B − A of every metric is what is summarised, so the noise both runs share
-(projects, outages, people) cancels out. The summary gives the mean difference and a 95%
-paired t-interval over seeds::
+(projects, outages, people) cancels out. The summary gives the mean difference, a 95%
+paired interval over seeds and a Holm-adjusted verdict across the metrics, all from
+:func:`experiments.paired.paired_summary` (the code sweeps use)::
 
     from game import load_scenario
     from experiments.compare import compare
@@ -13,30 +14,41 @@ paired t-interval over seeds::
     result.summary  # metric, label, mean_a, mean_b, diff, ci_low, ci_high, verdict
     result.points   # rule_set, seed, jain, efficiency: the fairness–efficiency scatter
 
-Metrics, labels and better-directions come from :mod:`game.run_metrics`; the
-intervals from :mod:`experiments.stats`, the same code sweeps use. No Streamlit here: the
-app calls :func:`compare` with its own cached runner and a progress callback.
+Metrics, labels and better-directions come from :mod:`game.run_metrics`. This plays in
+the calling process; the app's Compare runs the same comparison as a two-point sweep
+through the sweep engine instead (:mod:`experiments.compare_sweep`), which also writes
+the sweep file that ``crunch sweep`` accepts.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from experiments.stats import paired_interval, verdict
+from experiments.paired import paired_summary
 from game.run_metrics import RUN_METRICS, summarise
 from game.scenario import Scenario
 
-__all__ = ["RULE_SETS", "WEEKLY_COLUMNS", "ComparisonResult", "Runner", "compare", "play"]
+__all__ = [
+    "RULE_SETS",
+    "VERDICTS",
+    "WEEKLY_COLUMNS",
+    "ComparisonResult",
+    "Runner",
+    "compare",
+    "play",
+    "summary_of",
+]
 
 Runner = Callable[[Scenario, int, int], pd.DataFrame]
 """``runner(scenario, seed, weeks) -> weeks_frame``: plays one seeded game."""
 
 RULE_SETS = ("A", "B")
+VERDICTS = {"better": "B better", "worse": "A better", "higher": "B higher", "lower": "B lower"}
+"""The paired verdicts (B against the baseline A) in Compare's words."""
 WEEKLY_COLUMNS = ("efficiency", "jain", "mean_stress", "research_output", "product_value", "price")
 
 
@@ -48,8 +60,10 @@ class ComparisonResult:
         per_seed: One row per rule set and seed: ``rule_set``, ``seed`` and one column per
             metric.
         summary: One row per metric: ``metric``, ``label``, ``better``, ``mean_a``,
-            ``mean_b``, ``diff`` (B − A), ``ci_low``, ``ci_high`` (95% paired t-interval),
-            ``n`` (seeds with both values) and ``verdict`` in plain words.
+            ``mean_b``, ``diff`` (B − A), ``ci_low``, ``ci_high`` (95% paired interval,
+            inside the metric's bounds), ``n`` (seeds with both values), ``p`` and
+            ``p_holm`` (paired t-test, Holm-adjusted across the metrics) and ``verdict``
+            in plain words (from the Holm-adjusted p-value).
         points: ``rule_set``, ``seed``, ``jain``, ``efficiency`` per run (the scatter).
         weekly: Mean over seeds per rule set and week of a few weekly columns.
         seeds: The seeds played.
@@ -152,27 +166,9 @@ def compare(
                 progress(done, total)
     per_seed = pd.DataFrame(rows, columns=["rule_set", "seed", *names])
 
-    a = per_seed[per_seed.rule_set == "A"].set_index("seed").loc[list(seed_list)]
-    b = per_seed[per_seed.rule_set == "B"].set_index("seed").loc[list(seed_list)]
-    summary_rows = []
-    for name in requested:
-        m = RUN_METRICS[name]
-        diff, low, high, n = paired_interval(a[name].to_numpy(), b[name].to_numpy())
-        summary_rows.append(
-            {
-                "metric": name,
-                "label": m.summary_label,
-                "better": m.better,
-                "mean_a": float(np.nanmean(a[name])) if a[name].notna().any() else math.nan,
-                "mean_b": float(np.nanmean(b[name])) if b[name].notna().any() else math.nan,
-                "diff": diff,
-                "ci_low": low,
-                "ci_high": high,
-                "n": n,
-                "verdict": verdict(diff, low, high, m.better),
-            }
-        )
-    summary = pd.DataFrame(summary_rows)
+    a = per_seed[per_seed.rule_set == "A"]
+    b = per_seed[per_seed.rule_set == "B"]
+    summary = summary_of(paired_summary(a, b, list(requested), on="seed"))
     points = per_seed[["rule_set", "seed", "jain", "efficiency"]].reset_index(drop=True)
     weekly = (
         pd.concat(frames, ignore_index=True)
@@ -189,3 +185,25 @@ def compare(
         weeks=int(horizon),
         rules=(sc_a.clearing_rule, sc_b.clearing_rule),
     )
+
+
+def summary_of(paired: pd.DataFrame) -> pd.DataFrame:
+    """A paired summary (baseline A, point B) in Compare's columns and words."""
+    return paired.rename(columns={"mean_base": "mean_a", "mean_point": "mean_b"}).assign(
+        verdict=paired["verdict"].map(lambda v: VERDICTS.get(v, v))
+    )[
+        [
+            "metric",
+            "label",
+            "better",
+            "mean_a",
+            "mean_b",
+            "diff",
+            "ci_low",
+            "ci_high",
+            "n",
+            "p",
+            "p_holm",
+            "verdict",
+        ]
+    ]

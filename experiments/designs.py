@@ -3,6 +3,8 @@
 - ``grid``: the cartesian product of every factor's levels, in file order (the last
   factor varies fastest). A ``{low, high}`` range gives ``steps`` levels (default 3:
   low, middle, high).
+- ``points``: the i-th level of every factor makes point i (lists of equal length):
+  a few chosen points, e.g. two rule sets differing in several keys (Compare's sweep).
 - ``lhs``: ``samples`` points of a Latin hypercube (``scipy.stats.qmc.LatinHypercube``
   seeded from the sweep seed).
 - ``sobol``: Saltelli's extension of the Sobol' sequence through SALib
@@ -125,9 +127,14 @@ class DesignPoints(Sequence[Point]):
         self._names = list(self._factors)
         self._levels: list[list[Any]] | None = None
         self._unit: np.ndarray | None = None
-        if spec.sweep.design == "grid":
+        self._zipped = spec.sweep.design == "points"
+        if spec.sweep.design in ("grid", "points"):
             self._levels = [factor_levels(self._factors[n]) for n in self._names]
-            self._size = math.prod(len(levels) for levels in self._levels)
+            self._size = (
+                len(self._levels[0])
+                if self._zipped
+                else math.prod(len(levels) for levels in self._levels)
+            )
         else:
             self._size = point_count(spec)
 
@@ -147,6 +154,11 @@ class DesignPoints(Sequence[Point]):
         return self._point(i)
 
     def _point(self, i: int) -> Point:
+        if self._levels is not None and self._zipped:
+            return {
+                n: plain_scalar(levels[i])
+                for n, levels in zip(self._names, self._levels, strict=True)
+            }
         if self._levels is not None:
             values: list[Any] = []
             for levels in reversed(self._levels):

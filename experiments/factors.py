@@ -18,7 +18,7 @@ import json
 import math
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = ["MAX_LEVELS", "Factor", "Level", "LevelsFactor", "RangeFactor", "StrictModel"]
 
@@ -38,16 +38,15 @@ class LevelsFactor(StrictModel):
     kind: Literal["levels"] = "levels"
     levels: tuple[Level, ...] = Field(min_length=1, max_length=MAX_LEVELS)
 
-    @field_validator("levels")
-    @classmethod
-    def _distinct(cls, levels: tuple[Level, ...]) -> tuple[Level, ...]:
-        seen: list[str] = []
-        for level in levels:
+    def repeated_level(self) -> Level | None:
+        """The first level listed twice, if any (only design ``points`` allows repeats)."""
+        seen: set[str] = set()
+        for level in self.levels:
             token = json.dumps(level)
             if token in seen:
-                raise ValueError(f"level {level!r} is repeated; allowed: distinct levels")
-            seen.append(token)
-        return levels
+                return level
+            seen.add(token)
+        return None
 
 
 class RangeFactor(StrictModel):

@@ -5,7 +5,8 @@ run metric for one rule on one preset, every rule playing the same seeds (common
 numbers), so a difference between two cells of a row comes from the rules::
 
     .venv/bin/python -m experiments.mechanism_grid      # every preset x rule, 10 seeds
-    .venv/bin/python -m experiments.mechanism_grid --seeds 3 --presets scarcity --out grid.csv
+    .venv/bin/python -m experiments.mechanism_grid --seeds 3 --presets scarcity \
+        --out results/grid.csv
     .venv/bin/python -m experiments.mechanism_grid --populations preset learners
 
 A *population* is who bids: ``preset`` (each preset's own strategy mix), ``learners``
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import sys
 from itertools import product
+from pathlib import Path
 
 import pandas as pd
 
@@ -203,6 +205,7 @@ def main(argv: list[str] | None = None) -> None:
         progress=not args.quiet,
     )
     if args.out:
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)  # e.g. results/grid.csv
         runs.to_csv(args.out, index=False)
     print(table(runs, args.metrics))
 

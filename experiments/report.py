@@ -39,6 +39,8 @@ from experiments.analysis import (
 )
 from experiments.factors import LevelsFactor, RangeFactor
 from experiments.output_files import check_target, write_whole
+from experiments.paired_views import paired_section
+from experiments.stats import format_interval
 from game.run_metrics import RUN_METRICS
 
 if TYPE_CHECKING:
@@ -135,7 +137,11 @@ def _overview(res: Results) -> str:
         ("design", design),
         ("weeks per run", s.weeks if s.weeks is not None else "the scenario's horizon"),
         ("replications", s.replications),
-        ("root seed", s.seed),
+        (
+            "root seed",
+            f"{s.seed}, "
+            + ("common random numbers" if s.common_random_numbers else "a seed per run"),
+        ),
         ("runs", f"{ok} ok, {failed} failed" + (f", {planned} planned" if planned else "")),
         ("code version", ", ".join(versions)),
         ("sweep hash", meta.get("sweep_hash", "")),
@@ -191,12 +197,8 @@ def summary_html(table: pd.DataFrame, metrics: Sequence[str]) -> str:
                     cells.append("<td>–</td>")
                     continue
                 r = hit.iloc[0]
-                ci = (
-                    f'<br><span class="ci">[{_num(r.ci_low)}, {_num(r.ci_high)}]</span>'
-                    if math.isfinite(r.ci_low)
-                    else ""
-                )
-                cells.append(f"<td>{_num(r['mean'])}{ci}</td>")
+                mean, ci = format_interval(r["mean"], r.ci_low, r.ci_high)  # fitted decimals
+                cells.append(f'<td>{mean}<br><span class="ci">{ci}</span></td>')
             rows.append(f'<tr><td class="l">{_e(level)}</td><td>{n}</td>{"".join(cells)}</tr>')
         parts.append(
             f"<h3><code>{_e(factor)}</code></h3>"
@@ -283,10 +285,14 @@ def _weekly_plot(res: Results) -> str:
 
 
 def _sobol_section(res: Results) -> str:
+    from experiments.sobol_health import health_html, index_flags
+
     table, notes = sobol_indices(res.runs, res.spec)
     out = "".join(f'<p class="note">{_e(n)}</p>' for n in notes)
     if table.empty:
         return out or "<p>No Sobol indices.</p>"
+    out += health_html(table, res.spec)
+    table = table.assign(flags=index_flags(table))
     metrics = list(dict.fromkeys(table["metric"]))
     factors = list(res.spec.factors)
     fig, axes = _figure(len(metrics), height=2.6 + 0.25 * len(factors))
@@ -302,7 +308,8 @@ def _sobol_section(res: Results) -> str:
     rows = "".join(
         f'<tr><td class="l">{_e(metric_label(r.metric))}</td>'
         f'<td class="l"><code>{_e(r.factor)}</code></td>'
-        f"<td>{_num(r.S1)} ± {_num(r.S1_conf)}</td><td>{_num(r.ST)} ± {_num(r.ST_conf)}</td></tr>"
+        f"<td>{_num(r.S1)} ± {_num(r.S1_conf)}</td><td>{_num(r.ST)} ± {_num(r.ST_conf)}</td>"
+        f'<td class="l">{_e(r.flags)}</td></tr>'
         for r in table.itertuples()
     )
     return (
@@ -310,7 +317,7 @@ def _sobol_section(res: Results) -> str:
         "including its interactions (SALib, 95% bootstrap intervals).</p>"
         + _png(fig)
         + '<table><tr><th class="l">metric</th><th class="l">factor</th><th>S1</th>'
-        f"<th>ST</th></tr>{rows}</table>"
+        f'<th>ST</th><th class="l">flags</th></tr>{rows}</table>'
     )
 
 
@@ -365,7 +372,7 @@ def _build_report(res: Results) -> str:
         f"<h1>Sweep report: {_e(spec.name)}</h1>{desc}"
         f'<p class="sub">Results file <code>{_e(res.path.name)}</code>, report made {stamp}.</p>'
         f"<h2>The sweep</h2>{_overview(res)}"
-        f"<h2>Summary</h2>{summary_html(table, spec.outputs.metrics)}"
+        f"<h2>Summary</h2>{summary_html(table, spec.outputs.metrics)}{paired_section(res)}"
         f"<h2>Metrics against factors</h2>{factor_plots or '<p>No finished runs yet.</p>'}"
         f"<h2>Weekly series</h2>{_weekly_plot(res)}"
         f"{sobol}"

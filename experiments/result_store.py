@@ -197,6 +197,43 @@ class ResultStore:
                 self._conn,
             )
 
+    def weekly_chunks(self, runs_per_chunk: int = 200) -> Iterator[pd.DataFrame]:
+        """The weekly series of the ok runs, ``runs_per_chunk`` runs at a time (run order).
+
+        Each chunk is one query (keyset pagination on ``(point, replicate)``), so an export
+        of a 100k-run file holds one chunk in memory, never the whole table. Read it
+        inside :meth:`snapshot` for one consistent view while a sweep is writing.
+
+        Yields:
+            Frames with ``run_key, week`` and one column per weekly metric, ordered by
+            point, replicate and week.
+        """
+        import pandas as pd
+
+        if runs_per_chunk < 1:
+            raise ValueError(f"runs_per_chunk = {runs_per_chunk}: must be >= 1")
+        after = (-1, -1)
+        while True:
+            with self._limit.guard("reading the weekly series"):
+                keys = self._conn.execute(
+                    "SELECT run_key, point, replicate FROM runs WHERE status = 'ok' "
+                    "AND (point, replicate) > (?, ?) ORDER BY point, replicate LIMIT ?",
+                    (*after, runs_per_chunk),
+                ).fetchall()
+                if not keys:
+                    return
+                marks = ", ".join("?" for _ in keys)
+                frame = pd.read_sql_query(
+                    f"SELECT * FROM weekly WHERE run_key IN ({marks})",
+                    self._conn,
+                    params=[k[0] for k in keys],
+                )
+            rank = {k[0]: i for i, k in enumerate(keys)}
+            frame = frame.assign(_rank=frame["run_key"].map(rank))
+            frame = frame.sort_values(["_rank", "week"], kind="mergesort").drop(columns="_rank")
+            after = (keys[-1][1], keys[-1][2])
+            yield frame.reset_index(drop=True)
+
     # ------------------------------------------------------------------ writing
     def write(self, result: RunResult) -> None:
         """Store one result in its own transaction (replacing any earlier row of the run).

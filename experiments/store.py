@@ -85,6 +85,13 @@ def _what_changed(meta: dict[str, str], sweep: Sweep) -> str:
     if meta.get("sweep_name") != sweep.spec.name:
         return ""
     if meta.get("sweep_json") != sweep.spec.canonical_json():
+        if '"common_random_numbers"' not in meta.get("sweep_json", "") and (
+            sweep.spec.sweep.common_random_numbers
+        ):
+            return (
+                ": the file was made with a seed per run; add common_random_numbers = false "
+                "to [sweep] to resume it"
+            )
         return ": its settings, factors or metrics changed"
     if meta.get("scenario_digest") != sweep.base.digest():
         return ": its base scenario changed"

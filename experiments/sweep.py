@@ -6,10 +6,14 @@
     from experiments.sweep_file import load_sweep
     outcome = run_sweep(load_sweep("experiments/mechanisms.toml"), "results.db")
 
-Every run gets its own seed from ``numpy.random.SeedSequence(seed).spawn(points *
-replications)`` (run ``i = point * replications + replicate``; computed one at a time
-as ``SeedSequence(seed, spawn_key=(i,))``, which is the same), so a run's result
-depends only on its task, whichever executor plays it. Runs already stored as ``ok``
+Seeds come from ``numpy.random.SeedSequence(seed)``, computed one at a time as
+``SeedSequence(seed, spawn_key=(i,))`` (the same as ``.spawn(n)[i]``). With common
+random numbers (the default, ``common_random_numbers = true``) ``i`` is the replicate:
+replicate r of every design point plays the same seed, so any two points can be
+compared run by run (:mod:`experiments.paired`). With ``common_random_numbers = false``
+every run has its own, ``i = point * replications + replicate`` (the scheme of results
+files made before the setting existed, which resume with it). A run's result depends
+only on its task, whichever executor plays it. Runs already stored as ``ok``
 are skipped (a rerun resumes); stored failures are kept unless ``retry_failed``.
 Each result is committed as it arrives, so an interrupted sweep loses at most the runs
 in flight and never leaves a half-written row. The plan is made lazily (a million runs
@@ -63,10 +67,16 @@ def run_seed(root: int, index: int) -> int:
     return _seed_of(np.random.SeedSequence(root, spawn_key=(index,)))
 
 
+def plan_seed(root: int, point: int, replicate: int, replications: int, common: bool) -> int:
+    """The seed of run ``(point, replicate)``: shared by the replicate (``common``) or its own."""
+    return run_seed(root, replicate if common else point * replications + replicate)
+
+
 class PlanTasks(Sequence[RunTask]):
     """Every run of a sweep in point-major order, each task made when it is read.
 
-    Run ``i = point * replications + replicate`` gets the seed ``run_seed(root, i)``.
+    With common random numbers run ``(point, replicate)`` gets ``run_seed(root,
+    replicate)``; without, ``run_seed(root, point * replications + replicate)``.
     """
 
     def __init__(self, sweep: Sweep, points: DesignPoints) -> None:
@@ -77,6 +87,7 @@ class PlanTasks(Sequence[RunTask]):
         self._base_toml = sweep.base.to_toml()
         self._weeks = spec.sweep.weeks
         self._metrics = tuple(spec.outputs.metrics)
+        self._common = spec.sweep.common_random_numbers
 
     def __len__(self) -> int:
         return len(self._points) * self._reps
@@ -111,7 +122,7 @@ class PlanTasks(Sequence[RunTask]):
             run_key=run_key(point, replicate),
             point=point,
             replicate=replicate,
-            seed=run_seed(self._root, point * self._reps + replicate),
+            seed=plan_seed(self._root, point, replicate, self._reps, self._common),
             params=params,
             scenario_toml=self._base_toml,
             weeks=self._weeks,
@@ -245,6 +256,9 @@ def _progress_bar(total: int, name: str, enabled: bool):
         disable=not enabled,
         dynamic_ncols=True,
         smoothing=0.05,
+        # runs/s and the time left, named: "[12:03 elapsed, ETA 31:40, 10.5run/s]"
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+        "[{elapsed} elapsed, ETA {remaining}, {rate_fmt}{postfix}]",
     )
 
 

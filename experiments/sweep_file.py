@@ -20,6 +20,13 @@ A sweep file has two tables, and two optional ones::
     [outputs]                      # optional: default, every registered run metric
     metrics = ["efficiency", "jain", "mean_stress"]
 
+    [baseline]                     # optional (grid, points): compare each point with it
+    "market.mechanism" = "committee"
+
+``[sweep]`` also takes ``common_random_numbers`` (default true: replicate r of every
+point plays the same seed) and design ``points`` (the i-th level of every factor makes
+point i).
+
 :func:`load_sweep` parses and validates the file completely before anything runs:
 unknown keys, out-of-range values and factor values the scenario refuses all give a
 one-line :class:`SweepError` naming the field, the value and what is allowed.

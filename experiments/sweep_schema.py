@@ -23,18 +23,21 @@ from pydantic import (
     model_validator,
 )
 
-from experiments.factors import LevelsFactor, RangeFactor, StrictModel
+from experiments.design_checks import UNSAMPLED, check_baseline, check_levels, same_level
+from experiments.factors import Level, LevelsFactor, RangeFactor, StrictModel
 from game.run_metrics import RUN_METRICS, check_metric_names
 from game.validation import one_line
 
 __all__ = [
     "MAX_RUNS",
+    "UNSAMPLED",
     "Outputs",
     "SweepError",
     "SweepFile",
     "SweepSettings",
     "parse_sweep_dict",
     "point_count",
+    "same_level",
     "sobol_point_count",
     "stored_sweep",
     "sweep_hash",
@@ -61,7 +64,9 @@ class SweepSettings(StrictModel):
     )
     replications: int = Field(1, ge=1, le=100000, description="Seeded runs per design point.")
     seed: int = Field(0, ge=0, le=2**63 - 1, description="Root seed of every run's seed.")
-    design: Literal["grid", "lhs", "sobol"] = Field("grid", description="Design of the points.")
+    design: Literal["grid", "points", "lhs", "sobol"] = Field(
+        "grid", description="Design of the points."
+    )
     samples: int | None = Field(
         None,
         ge=1,
@@ -71,15 +76,20 @@ class SweepSettings(StrictModel):
     second_order: bool = Field(
         True, description="Sobol: also estimate second-order indices (N(2D+2) points)."
     )
+    common_random_numbers: bool = Field(
+        True,
+        description="Replicate r of every point plays the same seed (paired comparisons); "
+        "false gives every run its own seed.",
+    )
 
     @model_validator(mode="after")
     def _samples_fit_design(self) -> SweepSettings:
-        if self.design == "grid" and self.samples is not None:
+        if self.design in UNSAMPLED and self.samples is not None:
             raise ValueError(
-                f"samples = {self.samples} is not used by design 'grid'; "
+                f"samples = {self.samples} is not used by design {self.design!r}; "
                 "remove it or use design 'lhs' or 'sobol'"
             )
-        if self.design != "grid" and self.samples is None:
+        if self.design not in UNSAMPLED and self.samples is None:
             raise ValueError(f"design {self.design!r} needs samples = N (e.g. samples = 64)")
         if self.design == "sobol" and self.samples is not None:
             n = self.samples
@@ -124,6 +134,11 @@ class SweepFile(StrictModel):
     )
     fixed: dict[str, Any] = Field(default_factory=dict)
     outputs: Outputs = Field(default_factory=Outputs)
+    baseline: dict[str, Level] = Field(
+        default_factory=dict,
+        description="Factor levels of the baseline: every point is compared, replicate by "
+        "replicate, with the point that differs from it only in these factors.",
+    )
 
     @field_validator("factors", mode="before")
     @classmethod
@@ -152,6 +167,8 @@ class SweepFile(StrictModel):
         for key in self.fixed:
             if key in self.factors:
                 raise ValueError(f'fixed."{key}" is also a factor; keep it in one table')
+        check_levels(self)
+        check_baseline(self)
         _check_run_count(self)
         return self
 
@@ -174,9 +191,17 @@ class SweepFile(StrictModel):
     def canonical_json(self) -> str:
         """The validated content as compact JSON (comments and layout dropped).
 
-        Keys keep their order: the order of the factors is part of the design.
+        Keys keep their order: the order of the factors is part of the design. Two
+        settings are left out when they have the value every sweep had before they
+        existed (``common_random_numbers = false``, no baseline), so a results file
+        made then keeps its hash and resumes with the seeds it was made with.
         """
-        return json.dumps(self.model_dump(mode="json"), separators=(",", ":"))
+        data = self.model_dump(mode="json")
+        if not data["sweep"]["common_random_numbers"]:
+            del data["sweep"]["common_random_numbers"]
+        if not data["baseline"]:
+            del data["baseline"]
+        return json.dumps(data, separators=(",", ":"))
 
 
 def sobol_point_count(dimensions: int, samples: int, second_order: bool) -> int:
@@ -191,6 +216,8 @@ def point_count(spec: SweepFile) -> int:
     checks) this is an upper bound: an integer range may merge levels.
     """
     s = spec.sweep
+    if s.design == "points":
+        return max(len(f.levels) for f in spec.factors.values() if isinstance(f, LevelsFactor))
     if s.design == "grid":
         return math.prod(
             len(f.levels) if isinstance(f, LevelsFactor) else len(f.grid_levels())
@@ -209,7 +236,10 @@ def _check_run_count(spec: SweepFile) -> None:
     runs = points * s.replications
     if runs <= MAX_RUNS:
         return
-    if s.design == "grid":
+    if s.design == "points":
+        what = f"the {points:,} points"
+        fix = "use fewer points or replications"
+    elif s.design == "grid":
         what = f"the grid's {points:,} points (levels multiplied)"
         fix = "use fewer factors, levels or replications, or design 'lhs'"
     elif s.design == "lhs":
@@ -231,7 +261,7 @@ def _check_run_count(spec: SweepFile) -> None:
 def _format_loc(loc: tuple[Any, ...]) -> str:
     parts: list[str] = []
     for i, part in enumerate(loc):
-        if i == 1 and loc[0] in ("factors", "fixed"):
+        if i == 1 and loc[0] in ("factors", "fixed", "baseline"):
             parts.append(f'"{part}"')
         elif i == 2 and loc[0] == "factors" and part in ("levels", "range"):
             continue
@@ -284,6 +314,10 @@ def stored_sweep(sweep_json: str) -> SweepFile:
         data = json.loads(sweep_json)
     except json.JSONDecodeError as err:
         raise SweepError(f"stored sweep is not valid JSON: {err}") from None
+    settings = data.get("sweep") if isinstance(data, dict) else None
+    if isinstance(settings, dict) and "common_random_numbers" not in settings:
+        # Stored without the key: made with a seed per run (see SweepFile.canonical_json).
+        data = {**data, "sweep": {**settings, "common_random_numbers": False}}
     return parse_sweep_dict(data, stored=True)
 
 

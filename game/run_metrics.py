@@ -53,6 +53,7 @@ class RunMetric:
         description: What it means, in one sentence.
         fmt: Format spec for showing a value (``".3f"``, ``",.0f"``...).
         reduce: Optional custom ``reduce(weeks_frame) -> float`` replacing ``how``.
+        missing: How a run without a value shows ("no price" under a rule without money).
     """
 
     name: str
@@ -65,6 +66,7 @@ class RunMetric:
     description: str
     fmt: str = ".3g"
     reduce: Callable[[pd.DataFrame], float] | None = None
+    missing: str = "—"
 
     @property
     def summary_label(self) -> str:
@@ -90,9 +92,9 @@ class RunMetric:
         return float(finite.max())
 
     def format(self, value: float | None) -> str:
-        """``value`` as shown to people ("—" when there is none)."""
+        """``value`` as shown to people (:attr:`missing` when there is none)."""
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "—"
+            return self.missing
         return format(value, self.fmt)
 
     def clip(self, value: float) -> float:
@@ -115,8 +117,11 @@ def _m(
     description: str,
     fmt: str = ".3g",
     column: str | None = None,
+    missing: str = "—",
 ) -> RunMetric:
-    return RunMetric(name, label, column or name, how, unit, better, bounds, description, fmt)
+    return RunMetric(
+        name, label, column or name, how, unit, better, bounds, description, fmt, missing=missing
+    )
 
 
 _SHARE = (0.0, 1.0)
@@ -164,7 +169,8 @@ RUN_METRICS: dict[str, RunMetric] = {
         _m("idle", "Idle tranches", "mean", "tranches", "lower", _POSITIVE,
            "Online tranches that nobody held.", ",.1f"),
         _m("price", "Clearing price", "mean", "credits per tranche", "", _POSITIVE,
-           "Volume-weighted price of the weeks that traded at a price.", ",.1f"),
+           "Volume-weighted price of the weeks that traded at a price.", ",.1f",
+           missing="no price"),
         _m("revenue", "Credits paid", "total", "credits", "", _POSITIVE,
            "Credits teams paid into the market.", ",.0f"),
         _m("deals", "Loans agreed", "total", "loans", "", _POSITIVE,

@@ -1,4 +1,5 @@
-"""Compare page (AppTest): defaults from Explore, runs with CRN, intervals, cached runs."""
+"""Compare page (AppTest): defaults from Explore, a two-point sweep in the background, CRN,
+the paired table, stored runs reused, and the sweep file it saves."""
 
 from __future__ import annotations
 
@@ -25,7 +26,11 @@ def small(app: AppTest, seeds: int = 2, weeks: int = 4) -> None:
 
 
 def run_compare(app: AppTest) -> AppTest:
-    return app.button(key="compare_run").click().run()
+    """Press Compare, wait for the background sweep, and show its result."""
+    app.button(key="compare_run").click().run()
+    if "compare_job" in app.session_state:
+        app.session_state["compare_job"].wait(120)
+    return app.run()
 
 
 def test_defaults_start_from_the_explore_scenario_with_b_a_committee(at):
@@ -45,24 +50,29 @@ def test_defaults_start_from_the_explore_scenario_with_b_a_committee(at):
 
 def test_compare_plays_both_rule_sets_and_shows_differences_with_intervals(at):
     small(at)
-    run_compare(at)
+    at.button(key="compare_run").click().run()
+    assert at.progress, "a progress bar follows the background sweep"
+    at.session_state["compare_job"].wait(120)
+    at.run()
     assert not at.exception and not at.error
-    assert at.progress[0].value == 100
     table = at.dataframe[0].value
     assert list(table.columns) == [
         "metric",
         "A",
         "B",
         "B − A",
-        "95% CI low",
-        "95% CI high",
+        "95% CI",
+        "pairs",
+        "Holm p",
         "verdict",
     ]
     assert list(table["metric"]) == [m.summary_label for m in RUN_METRICS.values()]
-    row = table[table["metric"] == RUN_METRICS["jain"].summary_label].iloc[0]
-    assert row["B − A"] == pytest.approx(row["B"] - row["A"])
-    assert row["95% CI low"] <= row["B − A"] <= row["95% CI high"]
     result = at.session_state["compare_result"]["result"]
+    jain = result.summary.set_index("metric").loc["jain"]
+    assert jain["diff"] == pytest.approx(jain["mean_b"] - jain["mean_a"])
+    assert jain["ci_low"] <= jain["diff"] <= jain["ci_high"]
+    price = table[table["metric"] == RUN_METRICS["price"].summary_label].iloc[0]
+    assert price["B"] == "no price"  # the committee sets no price
     assert len(result.points) == 4 and set(result.points["rule_set"]) == {"A", "B"}
     assert len(at.get("vega_lite_chart")) == 2  # the scatter and the time series
     series = at.selectbox(key="cmp.series")
@@ -133,12 +143,13 @@ def test_same_rules_on_both_sides_give_no_difference(at):
     small(at, seeds=3, weeks=3)
     at.selectbox(key="cmp.B.mechanism").select("uniform_price")
     run_compare(at)
-    table = at.dataframe[0].value
-    assert (table["B − A"].dropna() == 0).all()
-    assert set(table["verdict"]) <= {"no clear difference", "no value"}
+    summary = at.session_state["compare_result"]["result"].summary
+    assert (summary["diff"].dropna() == 0).all()
+    verdicts = set(at.dataframe[0].value["verdict"])
+    assert verdicts <= {"no clear difference", "no value", "too few pairs"}
 
 
-def test_a_second_compare_with_the_same_rules_reuses_the_finished_runs(at, monkeypatch):
+def test_a_second_compare_with_the_same_rules_reuses_the_stored_runs(at, monkeypatch):
     small(at)
     run_compare(at)
     first = at.dataframe[0].value
@@ -151,11 +162,12 @@ def test_a_second_compare_with_the_same_rules_reuses_the_finished_runs(at, monke
 
     monkeypatch.setattr(ComputeGame, "run", counting)
     run_compare(at)
-    assert runs == []
+    assert runs == []  # the same sweep: its results file holds every run
+    assert at.session_state["compare_result"]["job"].outcome.skipped_ok == 4
     assert at.dataframe[0].value.equals(first)
     at.selectbox(key="cmp.B.mechanism").select("lottery")
     run_compare(at)
-    assert len(runs) == 2  # only B's two seeds are new
+    assert len(runs) == 4  # another sweep (its own file): both rule sets, two seeds each
 
 
 def test_a_value_outside_a_widget_range_never_reaches_the_game(at):
@@ -204,7 +216,31 @@ def test_downloads_offer_the_summary_and_per_seed_tables(at):
     small(at)
     run_compare(at)
     labels = {b.proto.label for b in at.get("download_button")}
-    assert labels == {"summary.csv", "per-seed.csv"}
+    assert labels == {"summary.csv", "per-seed.csv", "Save as sweep file"}
+
+
+def test_the_saved_sweep_file_parses_back_and_replays_the_same_comparison(at, tmp_path):
+    from experiments.analysis import load_results
+    from experiments.compare_sweep import comparison_from_results
+    from experiments.sweep import run_sweep
+    from experiments.sweep_file import sweep_from_toml
+
+    small(at, seeds=3, weeks=3)
+    at.toggle(key="cmp.B.reallocation").set_value(False)
+    run_compare(at)
+    stored = at.session_state["compare_result"]
+    text = stored["job"].toml
+    sweep = sweep_from_toml(text)  # what `crunch sweep` reads
+    assert sweep.spec.sweep.design == "points" and sweep.spec.sweep.replications == 3
+    # the keys A and B differ in are the factors (A is the baseline); the rest is fixed
+    assert sweep.spec.baseline == {
+        "market.mechanism": "uniform_price",
+        "reallocation.enabled": True,
+    }
+    assert sweep.spec.fixed["governance.mode"] == "single_market"
+    run_sweep(sweep, tmp_path / "replay.db", executor="serial")
+    replay = comparison_from_results(load_results(tmp_path / "replay.db"))
+    assert replay.summary["diff"].equals(stored["result"].summary["diff"])
 
 
 def test_a_rerun_after_a_comparison_rebuilds_no_chart(at, monkeypatch):

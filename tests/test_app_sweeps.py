@@ -110,9 +110,10 @@ def test_without_a_file_the_page_explains_what_to_open():
 def test_a_results_file_shows_the_sweep_summary_and_charts(grid_db):
     at = open_page(grid_db)
     assert not at.exception and not at.error
-    assert subheaders(at)[:4] == [
+    assert subheaders(at)[:5] == [
         "Sweep: app-grid",
         "Summary: mean and 95% confidence interval per factor level",
+        "Paired differences from the baseline",
         "Metrics against a factor",
         "Weekly series with 95% bands",
     ]
@@ -216,6 +217,7 @@ def test_the_page_imports_only_streamlit_altair_experiments_and_the_metric_regis
     assert ui_modules <= {
         "ui.downloads",
         "ui.access",
+        "ui.paired_view",
         "ui.sweeps_source",
         "ui.text.md_escape",
         "ui.text.safe_filename",

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 from experiments.compare import compare, play
-from experiments.stats import paired_interval, verdict
+from experiments.stats import paired_interval, transformed_interval, verdict
 from game import load_scenario
 from game.run_metrics import RUN_METRICS, RunMetric, register_metric, summarise, unregister_metric
 
@@ -67,8 +67,12 @@ def test_summary_difference_is_mean_of_paired_differences(market_vs_committee):
     d = (b - a).to_numpy()
     assert row["diff"] == pytest.approx(d.mean())
     half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / math.sqrt(3)
-    assert row["ci_low"] == pytest.approx(d.mean() - half)
-    assert row["ci_high"] == pytest.approx(d.mean() + half)
+    # a difference of shares lies in [-1, 1]: the t-interval on that (logit) scale
+    lo, hi = transformed_interval(d.mean(), half / stats.t.ppf(0.975, 2), stats.t.ppf(0.975, 2),
+                                  (-1.0, 1.0))  # fmt: skip
+    assert row["ci_low"] == pytest.approx(lo) and row["ci_high"] == pytest.approx(hi)
+    assert row["ci_low"] == pytest.approx(d.mean() - half, rel=0.05)  # close to the plain one
+    assert row["p"] == pytest.approx(stats.ttest_rel(b, a).pvalue)
     assert row["mean_a"] == pytest.approx(a.mean()) and row["mean_b"] == pytest.approx(b.mean())
 
 

@@ -186,16 +186,25 @@ def test_run_seeds_come_from_seedsequence_spawn_one_per_run():
     assert all(0 <= s < 2**63 for s in seeds)
 
 
-def test_plan_has_one_task_per_point_and_replicate_with_distinct_keys_and_seeds():
+def test_plan_has_one_task_per_point_and_replicate_with_common_seeds_per_replicate():
     sweep = sweep_from_toml(sweep_toml())
     plan = plan_sweep(sweep)
     assert len(plan.tasks) == 27 * 2
     assert len({t.run_key for t in plan.tasks}) == len(plan.tasks)
-    assert len({t.seed for t in plan.tasks}) == len(plan.tasks)
+    assert {t.seed for t in plan.tasks} == set(spawn_seeds(5, 2))  # one seed per replicate
     t = plan.tasks[5]
     assert (t.point, t.replicate) == (2, 1)
     assert t.params == plan.points[2]
-    assert t.seed == spawn_seeds(5, 54)[5]
+    assert t.seed == spawn_seeds(5, 2)[1]
+
+
+def test_without_common_random_numbers_every_run_has_its_own_spawned_seed():
+    sweep = sweep_from_toml(
+        sweep_toml().replace("seed = 5", "seed = 5\ncommon_random_numbers = false")
+    )
+    plan = plan_sweep(sweep)
+    assert len({t.seed for t in plan.tasks}) == len(plan.tasks)
+    assert plan.tasks[5].seed == spawn_seeds(5, 54)[5]
 
 
 # ---------------------------------------------------------------------------- sweep files
@@ -234,7 +243,10 @@ def _error(toml: str) -> str:
     [
         (
             ('design = "grid"', 'design = "random"'),
-            ("sweep.design = 'random' is not allowed", "allowed: 'grid', 'lhs' or 'sobol'"),
+            (
+                "sweep.design = 'random' is not allowed",
+                "allowed: 'grid', 'points', 'lhs' or 'sobol'",
+            ),
         ),
         (('design = "grid"', 'design = "lhs"'), ("design 'lhs' needs samples = N",)),
         (
@@ -266,17 +278,23 @@ def _error(toml: str) -> str:
         ),
         (
             ("[outputs]", "[output]"),
-            ("unknown key 'output' (did you mean 'outputs'?)", "allowed: factors, fixed, outputs"),
+            (
+                "unknown key 'output' (did you mean 'outputs'?)",
+                "allowed: baseline, factors, fixed, outputs",
+            ),
         ),
         (
             ("seed = 5", "seed = 5\ncolour = 1"),
-            ("unknown key 'sweep.colour'", "allowed: description, design, name, replications"),
+            (
+                "unknown key 'sweep.colour'",
+                "allowed: common_random_numbers, description, design, name, replications",
+            ),
         ),
         (
             ("replications = 2", "replicatons = 2"),
             (
                 "unknown key 'sweep.replicatons' (did you mean 'replications'?)",
-                "allowed: description, design, name, replications",
+                "allowed: common_random_numbers, description, design, name, replications",
             ),
         ),
         (

@@ -19,7 +19,7 @@ from experiments.analysis import (
 )
 from experiments.report import build_report
 from experiments.runner import RunResult
-from experiments.stats import mean_ci
+from experiments.stats import format_interval, mean_ci
 from experiments.store import open_for_sweep
 from experiments.sweep import run_sweep
 from experiments.sweep_file import parse_sweep_dict, sweep_from_toml
@@ -125,8 +125,8 @@ def test_report_contains_the_summary_table_with_means_and_intervals(grid_db, gri
         assert text in grid_html
     row = table[(table["level"] == "committee") & (table["metric"] == "jain")].iloc[0]
     assert row["n"] == 9
-    assert f"{row['mean']:.4g}" in grid_html
-    assert f"[{row['ci_low']:.4g}, {row['ci_high']:.4g}]" in grid_html
+    mean, ci = format_interval(row["mean"], row["ci_low"], row["ci_high"])
+    assert f"{mean}<br>" in grid_html and ci in grid_html
 
 
 def test_summary_means_and_intervals_are_the_t_interval_of_the_runs(grid_db):
@@ -134,8 +134,7 @@ def test_summary_means_and_intervals_are_the_t_interval_of_the_runs(grid_db):
     table = summary_table(res.runs, res.spec)
     ok = res.runs[res.runs["status"] == "ok"]
     values = ok.loc[ok["market.mechanism"] == "uniform_price", "mean_stress"].to_numpy()
-    n, mean, _sd, lo, hi = mean_ci(values)
-    lo, hi = max(lo, 0.0), min(hi, 1.0)  # stress is within [0, 1]
+    n, mean, _sd, lo, hi = mean_ci(values, bounds=(0.0, 1.0))  # stress is within [0, 1]
     row = table[(table["level"] == "uniform_price") & (table["metric"] == "mean_stress")].iloc[0]
     assert (row["n"], row["mean"], row["ci_low"], row["ci_high"]) == (n, mean, lo, hi)
     assert n == 8  # one of the nine runs failed
@@ -156,9 +155,10 @@ def test_intervals_and_bands_stay_within_the_metrics_bounds():
         {"run_key": ["a", "b", "c"], "status": "ok", "market.mechanism": "vickrey", **values}
     )
     table = summary_table(runs, spec).set_index("metric")
-    assert table.loc["jain", "ci_high"] == 1.0 and table.loc["jain", "ci_low"] < 0.96
-    assert table.loc["mean_stress", "ci_low"] == 0.0
-    assert mean_ci(values["jain"])[4] > 1.0  # the t-interval itself passes 1
+    # built on the logit scale: inside [0, 1] without clipping (no end sits on a bound)
+    assert 0.96 > table.loc["jain", "ci_low"] > 0 and 0.96 < table.loc["jain", "ci_high"] < 1.0
+    assert 0.0 < table.loc["mean_stress", "ci_low"] < 0.04
+    assert mean_ci(values["jain"])[4] > 1.0  # the plain t-interval itself passes 1
     assert table.loc["custom", "ci_high"] == pytest.approx(mean_ci(values["custom"])[4])
     weekly = pd.DataFrame({"run_key": ["a", "b", "c"], "week": 0, **values})
     bands = weekly_bands(weekly, runs, spec).set_index("metric")

@@ -74,7 +74,7 @@ def _from_path(link: Path | None) -> Path | None:
     typed = st.text_input(
         "Results file",
         key=PATH_KEY,
-        placeholder="results.db",
+        placeholder="results/mechanisms.db",
         help="Path of an SQLite results file written by `crunch sweep FILE.toml --out ...`.",
     )
     return Path(typed.strip()).expanduser() if typed.strip() else None

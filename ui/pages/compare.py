@@ -1,4 +1,10 @@
-"""Compare: two rule sets on the same seeds, with differences and 95% confidence intervals."""
+"""Compare: two rule sets on the same seeds, with differences and 95% confidence intervals.
+
+The comparison is a two-point sweep (:mod:`experiments.compare_sweep`) played by the sweep
+engine in the background (:mod:`ui.compare_job`) while a progress bar follows it; its
+table is the sweep's paired comparison (:mod:`experiments.paired`), and "Save as sweep
+file" downloads the TOML that ``crunch sweep`` accepts.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +15,12 @@ import pandas as pd
 import streamlit as st
 
 import market
-from experiments.compare import ComparisonResult, compare
+from experiments.analysis import load_results
+from experiments.compare import ComparisonResult
+from experiments.compare_sweep import SCENARIO_FILE, comparison_from_results
+from experiments.paired import display_table
 from game import Scenario, keys
-from game.run_metrics import RUN_METRICS
-from ui import compare_charts, downloads, state
+from ui import compare_charts, compare_job, downloads, state
 from ui.labels import choice_label, column_label, mechanism_label
 from ui.rules_schema import FIELDS, governance_note, help_text
 from ui.text import md_escape
@@ -20,6 +28,9 @@ from ui.text import md_escape
 RESULT = "compare_result"
 BASE = "compare_base"
 ERRORS = "compare_errors"
+JOB = "compare_job"
+FOLDER = "compare_folder"
+MAX_SEEDS = 10_000
 # The governance shares each rule set sets (labels and help as in the rules editor).
 SHARES = ("research_credit_share", "research_pool_share", "research_weight")
 
@@ -90,19 +101,33 @@ def describe(sc: Scenario) -> str:
 
 
 def summary_table(result: ComparisonResult) -> pd.DataFrame:
-    """The summary as shown: label, A, B, B − A, 95% interval, verdict."""
-    s = result.summary
-    return pd.DataFrame(
-        {
-            "metric": s["label"],
-            "A": s["mean_a"],
-            "B": s["mean_b"],
-            "B − A": s["diff"],
-            "95% CI low": s["ci_low"],
-            "95% CI high": s["ci_high"],
-            "verdict": s["verdict"],
-        }
-    )
+    """The summary as shown: metric, A, B, B − A, 95% CI, pairs, Holm p, verdict (text).
+
+    Values in each metric's format ("no price" under a rule without money), the difference
+    and its interval with decimals fitted to the interval's width.
+    """
+    paired = result.summary.rename(columns={"mean_a": "mean_base", "mean_b": "mean_point"})
+    return display_table(paired, names=("A", "B"))
+
+
+def _finish(job: compare_job.CompareJob) -> None:
+    """Turn a finished job into the stored result (or its one-line error)."""
+    ss = st.session_state
+    ss.pop(JOB, None)
+    if job.error is not None:
+        ss[ERRORS] = {"A": job.error}
+        return
+    result = comparison_from_results(load_results(job.path), job.info["rules"])
+    ss[RESULT] = {**job.info, "result": result, "job": job}
+
+
+@st.fragment(run_every=0.5)
+def _follow(job: compare_job.CompareJob) -> None:
+    """The progress bar of a comparison playing in the background."""
+    done = job.progress()
+    st.progress(min(1.0, done / job.total), text=f"Game {done} of {job.total}")
+    if not job.running:
+        st.rerun(scope="app")
 
 
 def _result_chart(stored: dict, name: Hashable, build: Callable[[], alt.Chart]) -> dict:
@@ -162,7 +187,8 @@ st.title("Compare", anchor=False)
 st.caption(
     f"Both rule sets start from the Explore scenario **{md_escape(base.name)}** and play the "
     "same seeds (common random numbers), so the difference is the rules, not luck. "
-    "Differences are B − A with a 95% paired t-interval over seeds."
+    "Differences are B − A with a 95% paired interval over seeds; the verdict is "
+    "Holm-adjusted across all the metrics. It runs as a two-point sweep in the background."
 )
 
 with st.form("compare_form"):
@@ -178,7 +204,7 @@ with st.form("compare_form"):
         st.number_input(
             "Seeds",
             min_value=1,
-            max_value=50,
+            max_value=MAX_SEEDS,
             step=1,
             key="cmp.seeds",
             persist_state="session",
@@ -206,38 +232,37 @@ if submitted:
         except ValueError as err:
             errors[side] = str(err).splitlines()[0]
     ss[ERRORS] = errors
-    if not errors:
+    if not errors and ss.get(JOB) is None:
         n_seeds, weeks = int(ss["cmp.seeds"]), int(ss["cmp.weeks"])
-        bar = st.progress(0.0, text="Playing…")
-
-        def _progress(done: int, total: int) -> None:
-            bar.progress(done / total, text=f"Game {done} of {total}")
-
+        info = {
+            "a": describe(scenarios["A"]),
+            "b": describe(scenarios["B"]),
+            "rules": (scenarios["A"].clearing_rule, scenarios["B"].clearing_rule),
+        }
         try:
-            result = compare(
-                scenarios["A"],
-                scenarios["B"],
-                seeds=n_seeds,
-                weeks=weeks,
-                metrics=list(RUN_METRICS),
-                progress=_progress,
-                runner=state.cached_runner,
-            )
+            job = compare_job.start(
+                ss.get(FOLDER), base, overrides("A"), overrides("B"),
+                seeds=n_seeds, weeks=weeks, info=info,
+            )  # fmt: skip
         except ValueError as err:
             ss[ERRORS] = {"A": str(err).splitlines()[0]}
         else:
-            ss[RESULT] = {
-                "result": result,
-                "a": describe(scenarios["A"]),
-                "b": describe(scenarios["B"]),
-            }
-            bar.progress(1.0, text=f"Played {2 * n_seeds} games of {weeks} weeks.")
+            ss[FOLDER], ss[JOB] = job.path.parent, job
+            ss.pop(RESULT, None)
+
+running = ss.get(JOB)
+if running is not None and running.running:
+    _follow(running)
+elif running is not None:
+    _finish(running)
 
 for side, message in (ss.get(ERRORS) or {}).items():
     slots[side].error(f"Rule set {side} not valid — {message}", icon=":material/error:")
 
 stored = ss.get(RESULT)
-if stored is None:
+if stored is None and ss.get(JOB) is not None:
+    st.info("Playing in the background; the table appears when the games are done.")
+elif stored is None:
     st.info("Choose two rule sets and press **Compare**.", icon=":material/info:")
 else:
     result: ComparisonResult = stored["result"]
@@ -250,18 +275,12 @@ else:
         table,
         hide_index=True,
         height=38 + 35 * len(table),
-        column_config={
-            "A": st.column_config.NumberColumn(format="%.3f"),
-            "B": st.column_config.NumberColumn(format="%.3f"),
-            "B − A": st.column_config.NumberColumn(format="%+.3f"),
-            "95% CI low": st.column_config.NumberColumn(format="%+.3f"),
-            "95% CI high": st.column_config.NumberColumn(format="%+.3f"),
-        },
         alt="Mean of each metric under A and B, the difference B − A and its 95% interval",
     )
     st.caption(
-        "Verdict: *B better* / *A better* when the whole interval lies on one side of zero "
-        "(for metrics where higher or lower is better); otherwise *no clear difference*."
+        "Verdict: *B better* / *A better* (or *B higher* / *B lower* where neither is "
+        "better) when the paired t-test's p-value, Holm-adjusted across all the metrics, "
+        "is below 0.05; otherwise *no clear difference*. Intervals are per metric."
     )
     st.space("small")
     left, right = st.columns(2)
@@ -297,3 +316,27 @@ else:
         downloads.csv_button(
             "per-seed.csv", result.per_seed, "compare-per-seed.csv", key="download_compare_seeds"
         )
+        job = stored.get("job")
+        if job is not None:
+            st.download_button(
+                "Save as sweep file",
+                job.toml.encode("utf-8"),
+                file_name="compare.toml",
+                mime="application/toml",
+                icon=":material/save:",
+                key="download_compare_sweep",
+                help="The same comparison for `crunch sweep compare.toml --out compare.db`"
+                + (
+                    f" (save the scenario beside it as {SCENARIO_FILE})"
+                    if job.scenario_toml
+                    else ""
+                ),
+            )
+            if job.scenario_toml:
+                st.download_button(
+                    SCENARIO_FILE,
+                    job.scenario_toml.encode("utf-8"),
+                    file_name=SCENARIO_FILE,
+                    mime="application/toml",
+                    key="download_compare_scenario",
+                )

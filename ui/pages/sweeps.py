@@ -30,8 +30,9 @@ from experiments.analysis import (
     summary_table,
     weekly_bands,
 )
+from experiments.sobol_health import sweep_health
 from game.run_metrics import RUN_METRICS
-from ui import access, downloads, sweeps_source
+from ui import access, downloads, paired_view, sweeps_source
 from ui.text import md_escape, safe_filename
 
 NONE = "(all runs together)"
@@ -237,6 +238,13 @@ def _sobol(res: Results) -> None:
         st.info(md_escape(note, 300))
     if table.empty:
         return
+    health = sweep_health(table, res.spec)  # wide intervals, impossible values, S1 > ST
+    if health is not None:
+        lines = "  \n".join(md_escape(line, 400) for line in health.lines())
+        if health.ok:
+            st.success(lines, icon=":material/check_circle:")
+        else:
+            st.warning(lines, icon=":material/warning:")
     table = table.assign(metric=table["metric"].map(_label))
     long = table.melt(
         id_vars=["metric", "factor"], value_vars=["S1", "ST"], var_name="index", value_name="value"
@@ -273,9 +281,9 @@ def _failures(res: Results) -> None:
 
 st.title("Sweeps")
 st.caption(
-    "Open a results file written by `crunch sweep FILE.toml --out results.db` to see its "
-    "summary, plots and sensitivity indices. `crunch report results.db` makes the same "
-    "as a self-contained HTML file."
+    "Open a results file written by `crunch sweep FILE.toml --out results/NAME.db` to see "
+    "its summary, plots and sensitivity indices; `crunch report results/NAME.db` makes the "
+    "same as a self-contained HTML file."
 )
 rules = access.current(st.context.ip_address)
 choice = sweeps_source.pick(rules)
@@ -286,7 +294,7 @@ if choice.path is None:
         "Choose a results file from the results folder, or upload one."
         if rules.room
         else "Give the path of a results file, e.g. after "
-        "`crunch sweep experiments/mechanisms.toml --out results.db`."
+        "`crunch sweep experiments/mechanisms.toml --out results/mechanisms.db`."
     )
 else:
     try:
@@ -302,6 +310,7 @@ else:
             key="sweeps.download_runs",
         )
         _summary(results)
+        paired_view.show(results)  # each point against the baseline, run by run
         _metric_vs_factor(results)
         _weekly(results)
         _sobol(results)
