@@ -85,6 +85,7 @@ def serving(
     log: IO[str] | None = None,
     env: Mapping[str, str] | None = None,
     args: Sequence[str] = (),
+    port: int | None = None,
 ) -> Iterator[str]:
     """Run ``streamlit run script`` headless on 127.0.0.1 and a free port; yield its URL.
 
@@ -96,8 +97,10 @@ def serving(
         log: Where the server's output goes (discarded when ``None``).
         env: Environment variables set for the server on top of this process's.
         args: More ``streamlit run`` options, e.g. ``["--client.showErrorDetails=none"]``.
+        port: The port to serve on (default: a free one). Giving the port a stopped server
+            used lets a test restart "the same" server: the same links open it again.
     """
-    port = free_port()
+    port = free_port() if port is None else port
     cmd = [
         sys.executable,
         "-m",
