@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import tomli_w
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from agents.emotion import EmotionParams
 from agents.negotiation import NegotiationParams
@@ -32,7 +32,7 @@ from agents.reallocation import ReallocationParams
 from agents.schema import MAX_WEEKS, Params, WeekEvent
 from agents.strategies import BiddingParams
 from agents.valuation import ValuationParams
-from game import keys, plugins
+from game import keys, plugins, units
 from game.tables import (
     GovernanceConfig,
     LabConfig,
@@ -145,6 +145,18 @@ class Scenario(Params):
     def _printable_lines(cls, value: str) -> str:
         return _no_control(value, keep="\t\n\r")
 
+    @model_validator(mode="after")
+    def _tranche_size(self) -> Scenario:
+        """Tell the tables that count in tranches inside the model how big a tranche is.
+
+        Needs, demand, the fleet and its events are given in GPUs; the model holds and
+        trades tranches of ``supply.gpus_per_tranche`` GPUs (:mod:`game.units`).
+        """
+        gpt = self.supply.gpus_per_tranche
+        self.product._gpus_per_tranche = gpt
+        self.reallocation._gpus_per_tranche = gpt
+        return self
+
     @property
     def clearing_rule(self) -> str:
         """The rule that actually clears the market: the one place governance overrides it.
@@ -241,6 +253,9 @@ def scenario_from_dict(
     if nesting_depth(data) > MAX_DEPTH:
         raise ScenarioError(f"tables and arrays nest deeper than {MAX_DEPTH} levels")
     data = dict(data)
+    renamed = units.renamed_key(data)
+    if renamed:
+        raise ScenarioError(renamed)
     refs_in = data.get("plugins", ())
     if isinstance(refs_in, list | tuple) and len(refs_in) > MAX_PLUGINS:
         raise ScenarioError(f"plugins: {len(refs_in):,} entries; allowed: at most {MAX_PLUGINS}")

@@ -20,7 +20,17 @@ if TYPE_CHECKING:
 __all__ = ["OfferView", "SeatStatus", "SeatView", "Status", "Views"]
 
 #: The team's columns of the last week played that a seat sees.
-LAST_WEEK = ("gpus", "demand", "bid", "won", "paid", "credits", "stress", "burnout", "output")
+LAST_WEEK = (
+    "tranches",
+    "need_tranches",
+    "bid",
+    "won",
+    "paid",
+    "credits",
+    "stress",
+    "burnout",
+    "output",
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,8 @@ FIXED_KEYS = (
     "lab.headcount_product",
     "lab.strategy_mix",
     "network",
-    "supply.initial_tranches",
+    "supply.initial_gpus",
+    "supply.gpus_per_tranche",
     "market.lease_weeks",
     "negotiation.tactic_mix",
 )

@@ -134,7 +134,7 @@ def build_table(sc: Scenario, rng: np.random.Generator) -> TeamTable:
     ).astype(np.int64)
     table.waiting_since[research] = -1
     product = table.is_product
-    table.demand[product] = sc.product.demand_per_person * headcount[product]
+    table.demand[product] = sc.product.users(sc.product.demand_per_person) * headcount[product]
     table.demand_base[product] = table.demand[product]
     return table
 
