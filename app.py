@@ -47,4 +47,36 @@ pages = [
     ),
 ]
 
-st.navigation(pages, position="top").run()
+# The live workshop pages (issue 12): people open them from their join links.
+workshop_pages = [
+    st.Page(
+        "ui/pages/play.py",
+        title="Play",
+        icon=":material/sports_esports:",
+        url_path="play",
+        help="A workshop seat: your team, your bid, loans with other teams, your results.",
+    ),
+    st.Page(
+        "ui/pages/host.py",
+        title="Host",
+        icon=":material/co_present:",
+        url_path="host",
+        help="Run a workshop: create it, share the join links, time and close the rounds.",
+    ),
+    st.Page(
+        "ui/pages/projector.py",
+        title="Projector",
+        icon=":material/cast:",
+        url_path="projector",
+        help="The workshop on the big screen: round, clock, prices, leaderboard (read-only).",
+    ),
+    st.Page(
+        "ui/pages/debrief.py",
+        title="Debrief",
+        icon=":material/summarize:",
+        url_path="debrief",
+        help="After the rounds: each team's story and what another rule would have done.",
+    ),
+]
+
+st.navigation({"": pages, "Workshop": workshop_pages}, position="top").run()

@@ -61,6 +61,10 @@ class TeamTable:
             rate, product value as it is).
         deals_in: Tranches received through negotiation this week.
         deals_out: Tranches lent through negotiation this week.
+        plan_start: Week a planned project (the scenario's ``[[teams]]`` table) starts,
+            -1 when none is planned.
+        plan_peak: The planned project's peak need.
+        plan_duration: The planned project's length in weeks (its deadline - start).
     """
 
     names: list[str]
@@ -97,6 +101,9 @@ class TeamTable:
     output_value: np.ndarray = field(init=False)
     deals_in: np.ndarray = field(init=False)
     deals_out: np.ndarray = field(init=False)
+    plan_start: np.ndarray = field(init=False)
+    plan_peak: np.ndarray = field(init=False)
+    plan_duration: np.ndarray = field(init=False)
 
     def __post_init__(self) -> None:
         self._gpus: np.ndarray | None = None
@@ -135,6 +142,9 @@ class TeamTable:
         self.output_value = zeros()
         self.deals_in = zeros()
         self.deals_out = zeros()
+        self.plan_start = np.full(n, -1, dtype=np.int64)
+        self.plan_peak = zeros()
+        self.plan_duration = np.ones(n, dtype=np.int64)
 
     @property
     def n(self) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -72,8 +73,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``crunch`` command line; return the exit status.
 
     User errors (bad scenario, value out of range, unknown mechanism…) print one
-    line on stderr and return 2; no traceback.
+    line on stderr and return 2; no traceback. A reader that stops early
+    (``crunch run | head``) ends the command quietly with status 0: standard output is
+    flushed here, while a closed pipe can still be caught, and then pointed at
+    ``os.devnull`` so the interpreter's own flush at exit has nowhere to fail (the
+    pattern the Python docs recommend for SIGPIPE).
     """
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # help texts included: argparse leaves them in the buffer
+    except BrokenPipeError:  # the reader went away (``crunch keys | head``): stop quietly
+        _silence_stdout()
+        return 0
+
+
+def _silence_stdout() -> None:
+    """Point standard output at ``os.devnull`` (the pipe it wrote to is closed)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real file descriptor (e.g. captured in tests)
+        pass
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    """Parse ``argv``, load plugins and run the chosen subcommand."""
     from game import plugins
 
     parser = build_parser()
@@ -89,9 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"crunch {args.command}: interrupted\n")
         return 130
-    except BrokenPipeError:  # the reader went away (``crunch keys | head``): stop quietly
-        sys.stderr.close()
-        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -23,6 +23,7 @@ from game.scenario import (
     parse_override,
     save_scenario,
 )
+from game.team_csv import read_teams_csv
 from game.world.model import ComputeGame
 from game.world.snapshot import mean_over_teams
 
@@ -31,7 +32,8 @@ examples:
   crunch run                                   # lab-2025, 52 weeks, seed 0
   crunch run --scenario scarcity --mechanism vickrey --seed 7 --out runs/scarcity
   crunch run --scenario my.toml --set lab.research_teams=40 --set reallocation.enabled=false
-  crunch run --scenario runs/scarcity/scenario.toml --seed 7   # reproduces the run exactly
+  crunch run --scenario runs/scarcity/scenario.toml   # reproduces the run (seed saved in it)
+  crunch run --teams game/scenarios/example_teams.csv   # your own lab, one row per team
   crunch keys emotion.stress                   # every key you can --set, with its range
 
 A run is refused up front when it would take more than about 4 GB of memory or 10
@@ -69,7 +71,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument(
         "--weeks", type=int, metavar="N", help="weeks to play (default: the scenario's)"
     )
-    run.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default: 0)")
+    run.add_argument(
+        "--seed",
+        type=int,
+        metavar="S",
+        help="random seed (default: the scenario file's seed, else 0; --out saves it there)",
+    )
+    run.add_argument(
+        "--teams",
+        metavar="FILE.csv",
+        help="your own lab: one row per team (name, kind, headcount, priority, strategy, "
+        "tranches, demand, project_size, project_start, project_deadline; only name and "
+        "kind required); it replaces the scenario's teams",
+    )
     run.add_argument(
         "--set",
         action="append",
@@ -133,13 +147,19 @@ def resolve_scenario(args: argparse.Namespace) -> Scenario:
         overrides[key] = value
     if args.mechanism is not None:
         overrides["market.mechanism"] = args.mechanism  # the scenario resolves it once
-    if args.seed < 0:
-        raise ScenarioError(f"--seed = {args.seed}: must be a whole number >= 0")
+    if args.teams is not None:
+        overrides["teams"] = read_teams_csv(args.teams)
+    if args.seed is not None:
+        if args.seed < 0:
+            raise ScenarioError(f"--seed = {args.seed}: must be a whole number >= 0")
+        overrides["seed"] = args.seed
     if args.weeks is not None:
         if args.weeks < 1:
             raise ScenarioError(f"--weeks = {args.weeks}: must be a whole number >= 1")
         overrides["weeks"] = args.weeks
-    return load_scenario(args.scenario, overrides=overrides)
+    sc = load_scenario(args.scenario, overrides=overrides)
+    # The run's seed goes with the scenario, so its saved scenario.toml reproduces it.
+    return sc if sc.seed is not None else sc.with_overrides({"seed": 0})
 
 
 def _progress_bar(total: int, enabled: bool):
@@ -166,8 +186,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"crunch run: note: {late[0]} = {late[1]} is after this run's {sc.weeks} weeks "
             f"(0 to {sc.weeks - 1}), so it will not happen\n"
         )
+    overridden = overridden_rule_note(sc)
+    if overridden and args.mechanism is not None and not args.quiet:
+        sys.stderr.write(f"crunch run: note: --mechanism {args.mechanism}: {overridden}\n")
     with folder or contextlib.nullcontext():
-        model = ComputeGame(sc, rng=args.seed)
+        model = ComputeGame(sc, rng=sc.seed)
         with _progress_bar(sc.weeks, not args.quiet) as bar:
             model.run(sc.weeks, progress=lambda done, total: bar.update(1))
         weeks = model.weeks_frame()
@@ -188,7 +211,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(
             summary_text(
                 sc,
-                args.seed,
+                sc.seed,
                 weeks,
                 last_week_teams(model),
                 model.events.lines(last=8),
@@ -251,6 +274,19 @@ def bidding_line(model: ComputeGame, span: int = 10) -> str | None:
     return text
 
 
+def overridden_rule_note(sc: Scenario) -> str | None:
+    """Why ``market.mechanism`` is not the rule that clears, or ``None`` when it is."""
+    rule = sc.clearing_rule
+    if rule == sc.market.mechanism:
+        return None
+    label = market.MECHANISMS[rule].label
+    return (
+        f"{label} decides: governance.mode = {sc.governance.mode} overrides "
+        f"market.mechanism = {sc.market.mechanism} "
+        f"({market.MECHANISMS[sc.market.mechanism].label}), which is not used"
+    )
+
+
 def summary_text(
     sc: Scenario,
     seed: int,
@@ -266,6 +302,9 @@ def summary_text(
         f"governance {sc.governance.mode}, seed {seed}",
         "",
     ]
+    overridden = overridden_rule_note(sc)
+    if overridden:
+        lines.insert(1, f"  {overridden}")
     values = summarise(weeks)
     width = max(len(m.summary_label) for m in RUN_METRICS.values())
     for name, value in values.items():
@@ -311,12 +350,22 @@ def cmd_mechanisms(args: argparse.Namespace) -> int:
 
 def cmd_keys(args: argparse.Namespace) -> int:
     """List scenario keys with type, default, range and description."""
-    chosen = [k for k in keys.all_keys(Scenario) if k.startswith(args.prefix)]
+    chosen = [
+        (k, keys.describe(Scenario, k))
+        for k in keys.all_keys(Scenario)
+        if k.startswith(args.prefix)
+    ]
+    chosen += [  # the keys of each entry of a list of tables, e.g. teams[].kind
+        (shown, keys.describe(item, name))
+        for shown, item, name in keys.item_keys(Scenario)
+        if shown.startswith(args.prefix)
+    ]
     if not chosen:
         close = keys.unknown_key_message(Scenario, args.prefix) if args.prefix else ""
         raise ScenarioError(f"no scenario key starts with {args.prefix!r}; {close}")
-    for key in chosen:
-        info = keys.describe(Scenario, key)
+    for key, info in chosen:
         allowed = f"; allowed {info.range}" if info.range else ""
-        print(f"{key}  ({info.type}, default {info.default!r}{allowed})\n    {info.description}")
+        default = "required" if info.default is None and "optional" not in info.type else None
+        said = default or f"default {info.default!r}"
+        print(f"{key}  ({info.type}, {said}{allowed})\n    {info.description}")
     return 0

@@ -30,6 +30,8 @@ __all__ = [
     "field_at",
     "field_kind",
     "get_key",
+    "item_keys",
+    "item_model",
     "range_text",
     "set_key",
     "table_keys",
@@ -75,6 +77,40 @@ def table_model(annotation: Any) -> type[BaseModel] | None:
     return first if isinstance(first, type) and issubclass(first, BaseModel) else None
 
 
+def item_model(annotation: Any) -> type[BaseModel] | None:
+    """The model of each item when a field holds a list of tables (``[[teams]]``), else None."""
+    inner = _unwrap(annotation)
+    if len(inner) != 1 or typing.get_origin(inner[0]) not in (tuple, list):
+        return None
+    args = [a for a in typing.get_args(inner[0]) if a is not Ellipsis]
+    first = args[0] if args else None
+    return first if isinstance(first, type) and issubclass(first, BaseModel) else None
+
+
+def item_keys(model: type[BaseModel]) -> list[tuple[str, type[BaseModel], str]]:
+    """The keys inside each item of the model's lists of tables, e.g. ``teams[].kind``.
+
+    Returns:
+        ``(shown key, item model, field name)`` for each, in declaration order.
+    """
+    out = []
+    for key in all_keys(model):
+        sub = item_model(field_at(model, key).annotation)
+        if sub is not None:
+            for name in sub.model_fields:
+                out.append((f"{key}[].{name}", sub, name))
+                out += [(f"{key}[].{inner}", m, n) for inner, m, n in item_keys_of(sub, name)]
+    return out
+
+
+def item_keys_of(model: type[BaseModel], field: str) -> list[tuple[str, type[BaseModel], str]]:
+    """:func:`item_keys` of one field's items (``projects[].size`` inside ``teams``)."""
+    sub = item_model(model.model_fields[field].annotation)
+    if sub is None:
+        return []
+    return [(f"{field}[].{name}", sub, name) for name in sub.model_fields]
+
+
 def _leaf_keys(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
     for name, info in model.model_fields.items():
         sub = table_model(info.annotation)
@@ -98,10 +134,19 @@ def unknown_key_message(model: type[BaseModel], key: str) -> str:
     shown = clean(repr(key), MAX_SHOWN)
     parts = key.split(".")
     node: type[BaseModel] | None = model
+    items: type[BaseModel] | None = None
     for depth, part in enumerate(parts):
         if node is None:
-            where = clean(repr(".".join(parts[:depth])), MAX_SHOWN)
-            return f"unknown key {shown}: {where} is a value, not a table"
+            where = ".".join(parts[:depth])
+            close = nearest(key, all_keys(model))
+            hint = f" (did you mean {', '.join(repr(c) for c in close)}?)" if close else ""
+            if items is not None:
+                return (
+                    f"unknown key {shown}{hint}: {where!r} is a list of tables, set as a "
+                    f"whole (e.g. {where}=[{{...}}]); each entry allows: "
+                    f"{', '.join(items.model_fields)}"
+                )
+            return f"unknown key {shown}{hint}: {where!r} is a value, not a table"
         fields = node.model_fields
         if part not in fields:
             close = nearest(key, all_keys(model))
@@ -110,15 +155,21 @@ def unknown_key_message(model: type[BaseModel], key: str) -> str:
             table = f" in [{where}]" if where else ""
             return f"unknown key {shown}{hint}; allowed{table}: {', '.join(sorted(fields))}"
         node = table_model(fields[part].annotation)
+        items = item_model(fields[part].annotation)
     return f"unknown key {shown}: it names a table; set one of its keys instead"
 
 
 def table_keys(model: type[BaseModel], path: tuple[str, ...]) -> list[str]:
     """The keys allowed in the table at ``path`` (sorted; empty when it is no table)."""
     node: type[BaseModel] | None = model
+    items: type[BaseModel] | None = None
     for part in path:
+        if node is None and items is not None and part.isdigit():  # an entry of a list
+            node, items = items, None
+            continue
         if node is None or part not in node.model_fields:
             return []
+        items = item_model(node.model_fields[part].annotation)
         node = table_model(node.model_fields[part].annotation)
     return sorted(node.model_fields) if node is not None else []
 

@@ -41,14 +41,24 @@ from game.tables import (
     ProjectsConfig,
     SupplyConfig,
 )
+from game.team_specs import (
+    SEED_HELP,
+    TEAMS_HELP,
+    TeamSpec,
+    error_location,
+    lab_for_teams,
+    without_counts,
+)
 from game.validation import (
     MAX_DEPTH,
     MAX_SHOWN,
     clean,
     control_characters,
+    file_exists,
     nesting_depth,
     one_line,
     parse_toml,
+    read_text_file,
 )
 
 __all__ = [
@@ -132,6 +142,8 @@ class Scenario(Params):
     research: ResearchParams = Field(default_factory=ResearchParams)
     bidding: BiddingParams = Field(default_factory=BiddingParams)
     network: NetworkConfig = Field(default_factory=NetworkConfig)
+    teams: tuple[TeamSpec, ...] = Field((), description=TEAMS_HELP)
+    seed: int | None = Field(None, ge=0, le=10**18, description=SEED_HELP)
 
     @field_validator("name", "plugins")
     @classmethod
@@ -144,6 +156,18 @@ class Scenario(Params):
     @classmethod
     def _printable_lines(cls, value: str) -> str:
         return _no_control(value, keep="\t\n\r")
+
+    @model_validator(mode="after")
+    def _lab_from_teams(self) -> Scenario:
+        """With a ``[[teams]]`` table, the lab's team counts are the table's (set once here)."""
+        if self.teams:
+            lab = lab_for_teams(self.lab, self.teams, self.supply.initial_tranches)
+            object.__setattr__(self, "lab", lab)
+        return self
+
+    def _plain(self, new_table: bool = False) -> dict[str, Any]:
+        """Plain data, without the team counts a ``[[teams]]`` table (old or new) defines."""
+        return without_counts(self.model_dump(mode="json", exclude_none=True), new_table)
 
     @model_validator(mode="after")
     def _tranche_size(self) -> Scenario:
@@ -168,7 +192,7 @@ class Scenario(Params):
 
     def to_toml(self) -> str:
         """Return the scenario as TOML text (every field, so the file is self-contained)."""
-        return tomli_w.dumps(self.model_dump(mode="json", exclude_none=True))
+        return tomli_w.dumps(self._plain())
 
     def digest(self) -> str:
         """Return a short stable hash of the scenario's content (for result rows and caches)."""
@@ -191,7 +215,7 @@ class Scenario(Params):
         Raises:
             ScenarioError: For an unknown key or a value that fails validation.
         """
-        data = self.model_dump(mode="json", exclude_none=True)
+        data = self._plain(new_table="teams" in overrides)
         for key, value in overrides.items():
             try:
                 keys.set_key(Scenario, data, key, value)
@@ -225,7 +249,7 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
 
 
 def _format_error(err: ValidationError) -> str:
-    return one_line(err, allowed_keys=_allowed_keys)
+    return one_line(err, location=error_location, allowed_keys=_allowed_keys)
 
 
 def scenario_from_dict(
@@ -300,8 +324,9 @@ def load_scenario(
     if not text_name.strip():
         raise ScenarioError(f"scenario {shown}: give a preset name or a path to a .toml file")
     path = Path(text_name)
-    if path.suffix == ".toml" or _exists(path):
-        data = parse_toml(_read_scenario_file(path, shown), shown, ScenarioError)
+    if path.suffix == ".toml" or file_exists(path):
+        text = read_text_file(path, shown, ScenarioError, MAX_SCENARIO_CHARS, what="scenario")
+        data = parse_toml(text, shown, ScenarioError)
         base_dir: Path | None = path.resolve().parent
     else:
         preset = PRESET_DIR / f"{text_name}.toml"
@@ -315,39 +340,6 @@ def load_scenario(
     if overrides:
         scenario = scenario.with_overrides(overrides)
     return scenario
-
-
-def _exists(path: Path) -> bool:
-    """Whether ``path`` exists; a path the system cannot even look up counts as a file."""
-    try:
-        return path.exists()
-    except OSError:  # e.g. a name too long: reading it says so in one line
-        return True
-
-
-def _read_scenario_file(path: Path, shown: str) -> str:
-    """The text of a scenario file, refusing what is no file, too long or not UTF-8."""
-    try:
-        if not path.is_file():
-            raise ScenarioError(f"scenario file {shown} does not exist (or is not a file)")
-        size = path.stat().st_size
-        if size > 4 * MAX_SCENARIO_CHARS:  # UTF-8 takes at most 4 bytes a character
-            raise ScenarioError(
-                f"scenario file {shown}: {size:,} bytes; allowed: at most "
-                f"{MAX_SCENARIO_CHARS:,} characters (a scenario is a short file)"
-            )
-        with path.open(encoding="utf-8") as f:
-            text = f.read(MAX_SCENARIO_CHARS + 1)
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"scenario file {shown} is not UTF-8 text ({err.reason})") from None
-    except OSError as err:
-        raise ScenarioError(f"scenario file {shown} cannot be read: {err.strerror}") from None
-    if len(text) > MAX_SCENARIO_CHARS:
-        raise ScenarioError(
-            f"scenario file {shown}: more than {MAX_SCENARIO_CHARS:,} characters; allowed: at "
-            f"most {MAX_SCENARIO_CHARS:,} (a scenario is a short file)"
-        )
-    return text
 
 
 def scenario_from_toml(text: str, *, trusted: bool = False) -> Scenario:

@@ -66,7 +66,10 @@ def test_defaults_render_the_default_preset_at_week_zero(at):
     assert [m.value for m in at.metric] == ["—"] * 6
     assert any("No week played yet" in i.value for i in at.info)
     assert at.selectbox(key="rules.market.mechanism").value == "uniform_price"
-    assert [e.label for e in at.sidebar.expander] == [s.title for s in rules_schema.SECTIONS]
+    assert [e.label for e in at.sidebar.expander] == [
+        *(s.title for s in rules_schema.SECTIONS),
+        "Your teams",
+    ]
     assert len(sidebar_expander(at, "Teams").children) == 0  # closed sections draw nothing
     open_sections(at, "Teams")
     assert at.number_input(key="rules.lab.research_teams").value == 10
@@ -248,7 +251,8 @@ def test_edits_do_nothing_until_applied(at):
     at.selectbox(key="rules.market.mechanism").select("lottery")
     at.button(key="step").click().run()
     assert at.session_state["scenario"].market.mechanism == "uniform_price"
-    assert model_of(at).week == 1
+    # Pending edits: no week is played under rules other than those shown (issue 15).
+    assert model_of(at).week == 0
 
 
 def test_invalid_strategy_mix_shows_an_error_next_to_it_and_changes_nothing(at):
@@ -266,9 +270,11 @@ def test_invalid_strategy_mix_shows_an_error_next_to_it_and_changes_nothing(at):
     assert "more than 0" in teams.error[0].value
     assert at.session_state["scenario"] is before
     assert model_of(at).week == 2
+    assert "lab.strategy_mix" in sidebar_expander(at, "Teams").error[0].value  # still shown
+    at.button(key="discard_rules").click().run()  # the refused edits stay pending until then
     at.button(key="step").click().run()  # the app keeps working
     assert model_of(at).week == 3 and not at.exception
-    assert "lab.strategy_mix" in sidebar_expander(at, "Teams").error[0].value
+    assert not sidebar_expander(at, "Teams").error  # discarded: the rules in play, no error
 
 
 def test_fixing_the_input_clears_the_error(at):

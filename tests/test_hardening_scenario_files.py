@@ -151,7 +151,7 @@ def test_values_of_the_wrong_type_are_not_coerced(toml, expected):
 def test_a_whole_number_is_accepted_where_a_number_is_wanted():
     sc = scenario_from_toml("[market]\nreserve = 2\n[supply]\ngo_live = [{ week = 3, gpus = 4 }]\n")
     assert sc.market.reserve == 2.0 and isinstance(sc.market.reserve, float)
-    assert sc.supply.go_live[0].tranches == 4.0
+    assert sc.supply.go_live[0].gpus == 4.0
 
 
 def test_an_event_week_may_be_a_whole_float_as_the_app_table_gives_it():

@@ -139,6 +139,9 @@ def clearing_price(weeks: pd.DataFrame) -> alt.Chart:
     )
 
 
+HEATMAP_ROW_PX = 20  # per team: above the 11 px labels, so none overlaps and none is dropped
+
+
 def stress_heatmap(teams: pd.DataFrame, *, max_teams: int = 40) -> alt.Chart:
     """Team × week heat map of stress (0 calm … 1 maximal), research teams first.
 
@@ -162,7 +165,13 @@ def stress_heatmap(teams: pd.DataFrame, *, max_teams: int = 40) -> alt.Chart:
         .mark_rect()
         .encode(
             x=alt.X("week:O", title="week", axis=alt.Axis(labelOverlap=True)),
-            y=alt.Y("team:N", sort=order, title=None),
+            # Every team named: no label dropped for overlap, a row tall enough for one.
+            y=alt.Y(
+                "team:N",
+                sort=order,
+                title=None,
+                axis=alt.Axis(labelOverlap=False, labelLimit=180, labelFontSize=11),
+            ),
             color=alt.Color(
                 "stress:Q",
                 scale=alt.Scale(domain=[0, 1], scheme=STRESS_SCHEME),
@@ -178,7 +187,7 @@ def stress_heatmap(teams: pd.DataFrame, *, max_teams: int = 40) -> alt.Chart:
                 alt.Tooltip("need_gpus:Q", format=",.0f", title="GPUs needed"),
             ],
         )
-        .properties(height=90 + 20 * n_teams)
+        .properties(height=90 + HEATMAP_ROW_PX * n_teams)
     )
 
 

@@ -22,6 +22,7 @@ from ui.serve import APP
 DEFAULT_PORT = 8501
 LOCAL_ADDRESS = "127.0.0.1"
 ROOM_ADDRESS = "0.0.0.0"  # every IPv4 interface: the room's machines reach it
+TOOLBAR_MODE = "viewer"  # Streamlit's developer options (Deploy, rerun, clear cache) hidden
 
 
 def streamlit_command(
@@ -33,8 +34,9 @@ def streamlit_command(
         port: TCP port.
         app: The Streamlit script.
         headless: Do not try to open a browser window.
-        room: Listen on every network address, show errors without details and hide the
-            developer menu; otherwise listen on 127.0.0.1 only.
+        room: Listen on every network address and show errors without details; otherwise
+            listen on 127.0.0.1 only. Either way the toolbar hides Streamlit's developer
+            options (the "Deploy" button, rerun, clear cache).
 
     Raises:
         ValueError: If the port is outside 1–65535.
@@ -49,9 +51,12 @@ def streamlit_command(
         ROOM_ADDRESS if room else LOCAL_ADDRESS,
         "--server.maxUploadSize",
         str(MAX_UPLOAD_MB),
+        # No "Deploy" button, rerun or clear-cache items: the menu keeps print and theme.
+        "--client.toolbarMode",
+        TOOLBAR_MODE,
     ]
     if room:
-        cmd += ["--client.showErrorDetails", "none", "--client.toolbarMode", "viewer"]
+        cmd += ["--client.showErrorDetails", "none"]
     return cmd
 
 
@@ -81,6 +86,23 @@ def results_folder(given: str | None) -> Path:
     return folder
 
 
+def workshops_env(given: str | None) -> dict[str, str]:
+    """The environment naming the workshops folder for the app (absolute, from here).
+
+    Raises:
+        ValueError: If ``--workshops-dir`` names something that is not a folder.
+    """
+    from ui.workshop_live import DEFAULT_WORKSHOPS_DIR, WORKSHOPS_ENV
+
+    folder = Path(given or DEFAULT_WORKSHOPS_DIR).expanduser().absolute()
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(
+            f"--workshops-dir {given!r}: not a folder; give the folder where the app keeps "
+            "workshop databases (created when the first workshop is)"
+        )
+    return {WORKSHOPS_ENV: str(folder)}
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     """Run ``streamlit run app.py`` in the project directory; return its exit status."""
     if not APP.is_file():
@@ -90,6 +112,7 @@ def cmd_app(args: argparse.Namespace) -> int:
     env = dict(os.environ)
     env[ROOM_ENV] = "1" if args.serve_room else "0"
     env[RESULTS_ENV] = str(folder)
+    env.update(workshops_env(args.workshops_dir))
     if plugins.LOADED:  # the app loads the same plugins as this command (crunch --plugin)
         env[plugins.ENV_VAR] = os.pathsep.join(plugins.LOADED)
     if args.serve_room:
@@ -106,6 +129,25 @@ def cmd_app(args: argparse.Namespace) -> int:
             "--serve-room serves a room). Ctrl+C stops it.",
             flush=True,
         )
+    return serve(cmd, env)
+
+
+def serve(cmd: list[str], env: dict[str, str]) -> int:
+    """Become the Streamlit server (exec), so every signal reaches the server itself.
+
+    ``crunch app`` used to start Streamlit as a child and wait: a SIGTERM (a service
+    manager, ``kill``) stopped ``crunch`` and left the child serving. Replacing this
+    process with Streamlit keeps its process id, so SIGTERM, SIGINT and SIGHUP stop
+    the server. Where there is no ``exec`` (Windows) the server runs as a child.
+
+    Returns:
+        The server's exit status (only where it runs as a child).
+    """
+    os.chdir(APP.parent)
+    if os.name == "posix":
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execve(cmd[0], cmd, env)  # does not return
     return subprocess.call(cmd, cwd=APP.parent, env=env)
 
 
@@ -114,8 +156,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     app = sub.add_parser(
         "app",
         help="open the Streamlit app",
-        description="Start the Compute Crunch app (Explore, Compare, Learn, Sweeps) in your "
-        "browser. It listens on 127.0.0.1 only unless --serve-room is given.",
+        description="Start the Compute Crunch app (Explore, Compare, Learn, Sweeps and the "
+        "workshop pages Play, Host, Projector, Debrief) in your browser. "
+        "It listens on 127.0.0.1 only unless --serve-room is given.",
     )
     app.add_argument(
         "--port",
@@ -137,5 +180,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help=f"the folder whose results files Sweeps may open from a ?db= link, or at all "
         f"with --serve-room (default: ./{DEFAULT_RESULTS_DIR})",
+    )
+    app.add_argument(
+        "--workshops-dir",
+        metavar="DIR",
+        default=None,
+        help="the folder of live workshop databases: the Host page creates workshops there "
+        "and join links open them (default: ./workshops)",
     )
     app.set_defaults(func=cmd_app)

@@ -1,4 +1,6 @@
-"""The Explore page's parts: controls, KPI row, tabs, and the live view that plays.
+"""The Explore page's parts: KPI row, tabs, and the live view that plays.
+
+The controls (Run, Step, Play, seed, speed) are in :mod:`ui.explore_controls`.
 
 The page script (``ui/pages/explore.py``) only puts these together, so the script
 Streamlit compiles on every run stays small; everything here reads the live model
@@ -7,54 +9,18 @@ through :mod:`ui.state` and so does no model work unless the model advanced.
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 import market
 from ui import bidding_charts, charts, downloads, network_view, state, team_detail
 from ui.labels import choice_label, mechanism_label
-from ui.text import md_escape, safe_filename
+from ui.text import safe_filename
 
 TABS = ["Market", "Pressure", "Output & fairness", "Network & teams", "Events", "Downloads"]
 NETWORK_KEY = "org_network"
-RUN_REQUESTED = "run_requested"
 
 
 # ---------------------------------------------------------------------------- callbacks
-def _on_run() -> None:
-    st.session_state[state.PLAYING] = False
-    st.session_state[RUN_REQUESTED] = True
-
-
-def _on_step() -> None:
-    st.session_state[state.PLAYING] = False
-    state.step(1)
-
-
-def _on_play() -> None:
-    ss = st.session_state
-    if ss.get(state.PLAYING):
-        ss[state.PLAYING] = False
-        return
-    if state.weeks_left() == 0:
-        state.reset_model()
-    ss[state.PLAYING] = True
-    state.step(1)
-    ss[state.LAST_TICK] = time.monotonic()
-
-
-def _on_reset() -> None:
-    state.reset_model()
-    st.session_state[state.NOTICE] = "Back to week 0: same rules, same seed."
-
-
-def _on_seed() -> None:
-    st.session_state[state.SEED] = int(st.session_state["seed_input"])
-    state.reset_model()
-    st.session_state[state.NOTICE] = f"Seed {st.session_state[state.SEED]}: a new game at week 0."
-
-
 def _on_network_select() -> None:
     model = state.live_model()
     names = list(model.network.graph.nodes)  # the option lists nodes in graph order
@@ -63,86 +29,6 @@ def _on_network_select() -> None:
     team = network_view.team_from_selection(selection, names, model.teams.names)
     if team is not None:
         st.session_state[state.TEAM] = team
-
-
-def header_and_controls() -> None:
-    """Title, the Run/Step/Play/Reset/seed/speed controls, and a requested run's progress."""
-    sc = state.scenario()
-    state.live_model()  # built here, on first use, never at import
-    st.title("Explore", anchor=False)
-    st.caption(
-        "Change the rules on the left, then play the lab week by week. "
-        "Click a team in the network to see why it got what it got."
-    )
-    # The controls are drawn after a requested run, so they show the week it ends on.
-    controls = st.container(horizontal=True, vertical_alignment="bottom", key="controls")
-    if st.session_state.pop(RUN_REQUESTED, False):
-        bar = st.progress(0.0, text="Playing…")
-        played = state.run_to_horizon(
-            progress=lambda done, total: bar.progress(
-                done / total, text=f"{done} of {total} weeks played"
-            )
-        )
-        week = state.live_model().week
-        bar.progress(1.0, text=f"Played {played} weeks: {week} of {sc.weeks} done.")
-
-    at_end = state.live_model().week >= sc.weeks
-    playing = bool(st.session_state.get(state.PLAYING))
-    if "seed_input" not in st.session_state:
-        st.session_state["seed_input"] = state.seed()
-    with controls:
-        st.button(
-            f"Run all {sc.weeks} weeks",
-            icon=":material/fast_forward:",
-            type="primary",
-            on_click=_on_run,
-            key="run",
-            help="Play every remaining week (from week 0 again if the game is over).",
-        )
-        st.button(
-            "Step",
-            icon=":material/skip_next:",
-            on_click=_on_step,
-            disabled=at_end,
-            key="step",
-            help="Play one week.",
-        )
-        st.button(
-            "Pause" if playing else "Play",
-            icon=":material/pause:" if playing else ":material/play_arrow:",
-            on_click=_on_play,
-            key="play",
-            help="Play week after week, animated; press again to pause.",
-        )
-        st.button(
-            "Reset",
-            icon=":material/restart_alt:",
-            on_click=_on_reset,
-            key="reset",
-            help="Back to week 0 with the same rules and seed.",
-        )
-        st.number_input(
-            "Seed",
-            min_value=0,
-            max_value=2**31 - 1,
-            step=1,
-            key="seed_input",
-            on_change=_on_seed,
-            width=130,
-            help="Same rules + same seed = the same game, week for week.",
-        )
-        st.segmented_control(
-            "Speed",
-            list(state.PLAY_INTERVALS),
-            default="normal",
-            key="play_speed",
-            required=True,
-            help="Weeks per second while playing: slow ≈ 0.7, normal ≈ 1.2, fast ≈ 2.5.",
-        )
-
-    notice = st.session_state.pop(state.NOTICE, None)
-    if notice:
-        st.toast(md_escape(notice, 200), icon=":material/info:")
 
 
 def _kpi_row(view: state.ModelView) -> None:

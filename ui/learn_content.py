@@ -318,3 +318,77 @@ WALKTHROUGH: list[tuple[str, tuple[str, ...], str, str, str]] = [
         "would you change in your own organisation's allocation?",
     ),
 ]
+
+# The live-workshop plan (issue 12): the Workshop pages (Host, Play, Projector, Debrief).
+WORKSHOP_PLAN: list[tuple[str, str, str, str]] = [
+    # (time, page the facilitator works on, title, what to do and ask)
+    (
+        "before",
+        "host",
+        "Set up",
+        "Start the app for the room: `crunch app --serve-room --workshops-dir workshops/` "
+        "(it prints the address devices on the network reach). On this machine open "
+        "**Host** with no link and create the workshop: scenario **classroom**, one seat "
+        "per player or pair (up to 8), **6 rounds**, bidding 180 s, negotiation 120 s. "
+        "Check that the address the links point to is the printed one. The page now shows "
+        "your host link: bookmark it and keep it to yourself.",
+    ),
+    (
+        "0–10 min",
+        "host",
+        "Join",
+        "Project the **join sheet** (or print it: *Download the printable join sheet*) and "
+        "let each player scan their card; a seat's link opens **Play** on a phone or a "
+        "laptop. Walk the room through their page: their team, GPUs held and needed, "
+        "credits, and the value of each extra tranche. Seats nobody takes are played by "
+        "bots; *Hand to its bot* does the same for a seat whose player leaves. Open the "
+        "**Projector** view on the big screen.",
+    ),
+    (
+        "10–20 min",
+        "play",
+        "A practice round",
+        "Press **Open round 1**. Players bid a few steps of *n tranches at up to p "
+        "credits*; the Seats table ticks who has bid, and bidding closes by itself once "
+        "everyone has. Then loans: a team short of GPUs offers to borrow from one with a "
+        "surplus, and the other accepts, rejects or counters. *Close the round now* when "
+        'the room is done. Ask: *did you get what you bid for? Read "why did I get '
+        'this?" — what set the price?*',
+    ),
+    (
+        "20–45 min",
+        "projector",
+        "Rounds 2–3 under one rule",
+        "Play two more rounds under the uniform-price market. Use *Pause timer* to discuss "
+        "the projector's price, GPUs per team and stress heat map, *Extend* when the room "
+        'needs time, and *Send to everyone* to nudge ("who has spare GPUs?"). Ask: *who '
+        "bid their true value? Who lent, who borrowed, and at what price?*",
+    ),
+    (
+        "45–50 min",
+        "host",
+        "Change the rule",
+        "In **Rules**, choose another rule for the next rounds and press *Change the rule*: "
+        "pay as bid (you pay what you bid), Vickrey (you pay what you displace) or a rule "
+        "without money such as max-min fair. Every Play page shows the change at once. "
+        "Ask each team to write down how they will bid now, and why.",
+    ),
+    (
+        "50–75 min",
+        "play",
+        "Rounds 4–6 under the new rule",
+        "Play the last three rounds the same way. Ask: *did you change how you bid? Did "
+        "the price, the loans or the stress map change?*",
+    ),
+    (
+        "75–90 min",
+        "debrief",
+        "Debrief",
+        "Open **Debrief** with the host link (the console has a button). Read two or three "
+        "teams' stories round by round, then the comparison: the same session replayed "
+        "under another rule, each player bidding the same share of each value. Ask: "
+        "*which rule felt fairest and which was fairest by the numbers? Where did stress "
+        "come from — scarcity itself or the way it was shared? What would you change in "
+        "your own organisation's allocation?* Download the HTML debrief for the room.",
+    ),
+]

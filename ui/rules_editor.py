@@ -2,11 +2,12 @@
 
 The fields, their help and the mapping between widget values and a scenario live in
 :mod:`ui.rules_schema` (pure, testable without Streamlit); this module draws them.
-Edits do nothing until "Apply rules": the form then builds a new scenario with
-``Scenario.with_overrides``. A value the scenario refuses shows its one-line message in
-an ``st.error`` right under the field concerned (or at the top of the form), and the
-live model is untouched. The preset picker and scenario upload are in
-:mod:`ui.scenario_picker`.
+Edits do nothing until "Apply rules", which builds a new scenario with
+``Scenario.with_overrides``; until then the editor names the pending fields (and Explore
+plays no week), and "Discard changes" shows the applied rules again. A value the
+scenario refuses shows its one-line message in an ``st.error`` right under the field
+concerned (or at the top of the form), and the live model is untouched. The preset
+picker and scenario upload are in :mod:`ui.scenario_picker`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from agents.strategies import bot_strategies
 from game import Scenario
 from ui import state
 from ui.labels import choice_label, mechanism_label
+from ui.pending_rules import pending_fields, pending_message
 from ui.rules_schema import (
     GO_LIVE,
     MECHANISM,
@@ -67,6 +69,18 @@ def section_key(index: int) -> str:
 
 def _go_live_key() -> str:
     return f"{widget_key(GO_LIVE)}.{st.session_state.get(EDITOR_GENERATION, 0)}"
+
+
+def pending() -> list[str]:
+    """Labels of the fields the editor shows differently from the rules in play."""
+    values = st.session_state.to_dict()  # one snapshot: each proxy lookup is costly
+    return pending_fields(state.scenario(), values, values.get(_go_live_key()))
+
+
+def _on_discard() -> None:
+    """Show the rules in play again, dropping every unapplied edit."""
+    load_values(state.scenario())
+    st.session_state[state.NOTICE] = "Edits discarded: the editor shows the rules in play."
 
 
 # ---------------------------------------------------------------------------- widgets
@@ -209,11 +223,11 @@ def rules_form() -> None:
     for i, section in enumerate(SECTIONS):
         ss.setdefault(section_key(i), section.expanded)
     slots: dict[str, Any] = {}
-    with st.form("rules_form", border=False, enter_to_submit=False):
+    with st.container(key="rules_form"):
         st.markdown(
             "**Rules**",
-            help="Edits take effect when you press Apply rules. Closing a section before "
-            "applying drops its unapplied edits.",
+            help="Edits take effect when you press Apply rules (a new game at week 0); "
+            "until then they are listed as pending and Explore plays no week.",
         )
         top = st.container()
         for i, section in enumerate(SECTIONS):
@@ -224,7 +238,13 @@ def rules_form() -> None:
                 for f in section.fields:
                     _widget(f, sc)
                     slots[f.key] = st.container()
-        st.form_submit_button(
+        waiting = pending()
+        if waiting:
+            st.warning(
+                f"{pending_message(waiting)} The game still plays the rules it started with.",
+                icon=":material/pending:",
+            )
+        st.button(
             "Apply rules",
             type="primary",
             icon=":material/check:",
@@ -232,6 +252,14 @@ def rules_form() -> None:
             key="apply_rules",
             on_click=_on_apply,
         )
+        if waiting:
+            st.button(
+                "Discard changes",
+                icon=":material/undo:",
+                width="stretch",
+                key="discard_rules",
+                on_click=_on_discard,
+            )
     error = ss.get(ERROR)
     if error:
         where, message = error

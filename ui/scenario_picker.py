@@ -7,9 +7,11 @@ one-line message and changes nothing.
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
-from game import list_presets, load_scenario
+from game import Scenario, list_presets, load_scenario
 from ui import downloads, state
 from ui.rules_editor import load_values
 from ui.text import md_escape
@@ -18,6 +20,37 @@ PRESET = "preset_pick"
 UPLOAD_GENERATION = "upload_generation"
 UPLOAD_ERROR = "upload_error"
 MAX_SCENARIO_MB = 1
+
+
+def describe(sc: Scenario) -> str:
+    """What the applied scenario is: its own description while that still holds, and facts.
+
+    A preset's description names its team counts ("10 research teams, 6 product teams");
+    once the lab's counts are edited it would be wrong, so the counts the game plays are
+    shown instead, from the scenario itself. A scenario of your own shows both.
+    """
+    group = ", a reallocation group" if sc.reallocation.enabled else ", no reallocation group"
+    facts = (
+        f"{_count(sc.lab.research_teams, 'research team')}, "
+        f"{_count(sc.lab.product_teams, 'product team')}{group}; {sc.weeks} weeks."
+    )
+    preset = _preset_facts(sc.name) if sc.name in list_presets() else None
+    if preset is None or preset[0] != sc.description:
+        return f"{sc.description} {facts}".strip()
+    if preset[1:] == (sc.lab.research_teams, sc.lab.product_teams):
+        return sc.description
+    return facts
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+@functools.lru_cache(maxsize=32)
+def _preset_facts(name: str) -> tuple[str, int, int]:
+    """A preset's description and the team counts it was written for."""
+    preset = load_scenario(name)
+    return preset.description, preset.lab.research_teams, preset.lab.product_teams
 
 
 def open_preset(name: str) -> None:
@@ -84,7 +117,7 @@ def scenario_picker() -> None:
         help="Loading a preset replaces the rules and starts again at week 0.",
     )
     source = md_escape(st.session_state.get(state.SOURCE), 120)
-    st.caption(f"Playing **{md_escape(sc.name)}** ({source}). {md_escape(sc.description)}")
+    st.caption(f"Playing **{md_escape(sc.name)}** ({source}). {md_escape(describe(sc))}")
     st.file_uploader(
         "Load a scenario TOML",
         type=["toml"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from game import Scenario
-from game.world.setup import team_names
+from game.world.setup import lab_names
 
 __all__ = ["Seat", "seat_teams"]
 
@@ -19,7 +19,7 @@ def seat_teams(scenario: Scenario, seats: int) -> list[tuple[int, str]]:
     Team names and order are those of the game (research teams first).
     """
     n_r, n_p = scenario.lab.research_teams, scenario.lab.product_teams
-    names = team_names(n_r, n_p)
+    names = lab_names(scenario)
     order = sorted(
         [(i / n_r, 0, i) for i in range(n_r)] + [(j / max(n_p, 1), 1, n_r + j) for j in range(n_p)]
     )

@@ -293,9 +293,14 @@ class BiddingStrategy:
             feedback: What the teams bid, won and paid this week.
         """
 
+    @property
+    def label(self) -> str:
+        """Readable name for explanations: ``metadata["label"]``, else the name with spaces."""
+        return str(self.metadata.get("label") or self.name.replace("_", " "))
+
     def describe(self) -> str:
         """One sentence on how this team bids now (what it has learned, for learners)."""
-        return f"It bids with the {self.name} strategy: {self.metadata['description']}"
+        return f"It bids with the {self.label} strategy: {self.metadata['description']}"
 
     @classmethod
     def learns(cls) -> bool:

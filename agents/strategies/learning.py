@@ -213,10 +213,10 @@ class _ArmLearner(TeamStateStrategy):
     def describe(self) -> str:
         """How far it has learned to shade, in words."""
         if not self.weeks:
-            return f"It bids with the {self.name} strategy and has not learned anything yet."
+            return f"It bids with the {self.label} strategy and has not learned anything yet."
         share = 100.0 * (1.0 - self.expected_arm())
         return (
-            f"It bids with the {self.name} strategy; over {self.weeks} week(s) it has "
+            f"It bids with the {self.label} strategy; over {self.weeks} week(s) it has "
             f"learned to bid about {share:.0f}% of its value."
         )
 

@@ -92,10 +92,10 @@ class HedgeByUnit(Hedge):
     def describe(self) -> str:
         """Both learned shadings, in words."""
         if not self.weeks:
-            return f"It bids with the {self.name} strategy and has not learned anything yet."
+            return f"It bids with the {self.label} strategy and has not learned anything yet."
         first, later = self.expected_pair()
         return (
-            f"It bids with the {self.name} strategy; over {self.weeks} week(s) it has learned "
+            f"It bids with the {self.label} strategy; over {self.weeks} week(s) it has learned "
             f"to bid about {100 * (1 - first):.0f}% of its value for its first tranche and "
             f"{100 * (1 - later):.0f}% for later ones."
         )

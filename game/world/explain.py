@@ -143,6 +143,18 @@ def counterfactuals(sc: Scenario, book: MarketWeek) -> dict[str, tuple[np.ndarra
     return out
 
 
+def _other_rules(cf: dict[str, tuple[float, float]]) -> str:
+    """The most and the fewest tranches another rule gives on the same bids, by label."""
+    best = max(cf.items(), key=lambda kv: kv[1][0])
+    worst = min(cf.items(), key=lambda kv: kv[1][0])
+    if round(best[1][0]) == round(worst[1][0]):
+        return f"On the same bids, every rule would have given it {best[1][0]:.0f}."
+    return (
+        f"On the same bids, {market.MECHANISMS[best[0]].label} would have given it "
+        f"{best[1][0]:.0f} and {market.MECHANISMS[worst[0]].label} {worst[1][0]:.0f}."
+    )
+
+
 def explain(sc: Scenario, names: list[str], book: MarketWeek, team: str) -> Explanation:
     """Explain one team's clearing in a recorded week.
 
@@ -175,16 +187,14 @@ def explain(sc: Scenario, names: list[str], book: MarketWeek, team: str) -> Expl
         )
     else:
         parts.append("No money changed hands at a price this week.")
-    parts.append(
+    got = (
         f"It won {won - spot:.0f} tranche(s) at auction and paid {paid:.1f} credits"
-        + (f", and got {spot:.0f} unsold tranche(s) free from the spot pool." if spot else ".")
+        if market.MECHANISMS[mech].uses_money
+        else f"{label} gave it {won - spot:.0f} tranche(s), for no credits"
     )
-    best = max(cf.items(), key=lambda kv: kv[1][0])
-    worst = min(cf.items(), key=lambda kv: kv[1][0])
-    parts.append(
-        f"On the same bids, {market.MECHANISMS[best[0]].label} would have given it "
-        f"{best[1][0]:.0f} and {market.MECHANISMS[worst[0]].label} {worst[1][0]:.0f}."
-    )
+    spare = f", and got {spot:.0f} unsold tranche(s) free from the spot pool." if spot else "."
+    parts.append(got + spare)
+    parts.append(_other_rules(cf))
     return Explanation(
         team=team,
         week=book.week,

@@ -24,6 +24,7 @@ FIXED_KEYS = (
     "supply.gpus_per_tranche",
     "market.lease_weeks",
     "negotiation.tactic_mix",
+    "teams",
 )
 
 

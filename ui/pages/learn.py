@@ -18,7 +18,7 @@ from agents.strategies import STRATEGIES
 from game import list_presets, load_scenario
 from game.run_metrics import RUN_METRICS
 from ui import scenario_picker
-from ui.learn_content import BEHAVIOUR, VALUES, WALKTHROUGH, WELFARE, Card
+from ui.learn_content import BEHAVIOUR, VALUES, WALKTHROUGH, WELFARE, WORKSHOP_PLAN, Card
 
 
 def _mechanism_card(name: str, mech: market.Mechanism) -> None:
@@ -172,17 +172,52 @@ def walkthrough_section() -> None:
                         st.switch_page(PAGES[page])
 
 
+WORKSHOP_PAGES = {
+    "host": "Host",
+    "play": "Play (players)",
+    "projector": "Projector",
+    "debrief": "Debrief",
+}
+
+
+def workshop_section() -> None:
+    """A 90-minute live workshop using the Workshop pages."""
+    st.markdown(
+        "A 90-minute live workshop: everyone plays a team from their own phone or laptop, "
+        "bots play the rest, and you run it from the **Host** page: rounds under one rule, "
+        "a rule change, then the debrief."
+    )
+    st.page_link("ui/pages/host.py", label="Open Host", icon=":material/co_present:")
+    for when, page, title, text in WORKSHOP_PLAN:
+        with st.container(border=True):
+            st.markdown(f"#### {when} · {title}")
+            st.caption(f"Page: {WORKSHOP_PAGES[page]}")
+            st.markdown(text)
+
+
 st.title("Learn", anchor=False)
 st.caption(
     "The rules of exchange, the behaviour of the teams and how outcomes are measured, in "
     "plain words, with the formulas the model uses and where they come from."
 )
 tabs = st.tabs(
-    ["Allocation rules", "Behaviour models", "Welfare metrics", "Classroom walk-through"],
+    [
+        "Allocation rules",
+        "Behaviour models",
+        "Welfare metrics",
+        "Classroom walk-through",
+        "Workshop (90 min)",
+    ],
     key="learn_tab",
     on_change="rerun",
 )
-SECTIONS = (mechanisms_section, behaviour_section, metrics_section, walkthrough_section)
+SECTIONS = (
+    mechanisms_section,
+    behaviour_section,
+    metrics_section,
+    walkthrough_section,
+    workshop_section,
+)
 for tab, body in zip(tabs, SECTIONS, strict=True):
     if tab.open:
         with tab:

@@ -19,6 +19,7 @@ import numpy as np
 import market
 from agents.table import PRODUCT, RESEARCH, TeamTable
 from game.scenario import Scenario
+from game.team_specs import division_priorities
 from game.world.credits import Credits
 from game.world.phases.bidding import BidResult
 from game.world.welfare import team_rho
@@ -85,13 +86,26 @@ class ClearingResult:
     rho: np.ndarray | None = None
 
 
-def committee_weights(kind: np.ndarray, research_weight: float, urgency: np.ndarray) -> np.ndarray:
-    """Leadership priority weights: the division's weight split over its teams, times urgency."""
+def committee_weights(
+    kind: np.ndarray,
+    research_weight: float,
+    urgency: np.ndarray,
+    priority: np.ndarray | None = None,
+) -> np.ndarray:
+    """Leadership priority weights: the division's weight split over its teams, times urgency.
+
+    The division's weight is split equally, or in proportion to ``priority`` (the
+    ``[[teams]]`` table's committee weights) when given.
+    """
     research = kind == RESEARCH
-    n_research = int(np.count_nonzero(research))
-    n_product = kind.size - n_research
-    base = np.where(
-        research, research_weight / max(n_research, 1), (1.0 - research_weight) / max(n_product, 1)
+    if priority is None:
+        priority = np.ones(kind.size)
+    in_research = float(priority[research].sum())
+    in_product = float(priority.sum()) - in_research
+    base = priority * np.where(
+        research,
+        research_weight / max(in_research, 1e-12),
+        (1.0 - research_weight) / max(in_product, 1e-12),
     )
     return np.maximum(base, 1e-9) * (1.0 + urgency)
 
@@ -170,7 +184,9 @@ def clear_pool(
     if rule == FINISH_TIME_FAIR:
         weights = np.ones(n) if rho is None else np.maximum(rho, 1e-9)
     else:
-        weights = committee_weights(kind, gov.research_weight, urgency)
+        weights = committee_weights(
+            kind, gov.research_weight, urgency, division_priorities(sc.teams)
+        )
     allocation = np.zeros(n)
     payments = np.zeros(n)
     spot = np.zeros(n)

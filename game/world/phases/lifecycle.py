@@ -133,6 +133,12 @@ def start_projects(
         * ambition
         * rng.uniform(*PEAK_SPREAD, teams.size)
     )
+    planned = table.plan_start[teams] == week  # a project the [[teams]] table planned
+    if planned.any():
+        chosen = teams[planned]
+        duration[planned] = table.plan_duration[chosen]
+        peak[planned] = table.plan_peak[chosen]
+        table.plan_start[chosen] = -1
     table.project_active[teams] = True
     table.project_age[teams] = 0
     table.project_duration[teams] = duration.astype(np.int64)
