@@ -33,13 +33,13 @@ def test_kpis_read_dashes_before_the_first_week():
     assert all(k.delta is None for k in kpis)
 
 
-def test_kpis_show_idle_as_gpus_and_deltas_against_the_previous_week():
+def test_kpis_show_idle_in_tranches_as_every_page_does_and_deltas_against_last_week():
     weeks = load_and_run("classroom", 3).weeks_frame()
     kpis = {k.label: k for k in state.compute_kpis(weeks, gpus_per_tranche=1000)}
-    idle = weeks["idle"].to_numpy() * 1000
-    assert kpis["Idle GPUs"].value == f"{idle[-1]:,.0f}"
-    assert kpis["Idle GPUs"].delta == f"{idle[-1] - idle[-2]:+,.0f}"
-    assert "1,000 per tranche" in kpis["Idle GPUs"].help
+    idle = weeks["idle"].to_numpy()
+    assert kpis["Idle tranches"].value == f"{idle[-1]:,.1f}"
+    assert kpis["Idle tranches"].delta == f"{idle[-1] - idle[-2]:+,.1f}"
+    assert f"{idle[-1] * 1000:,.0f} GPUs" in kpis["Idle tranches"].help
     stress, efficiency = RUN_METRICS["mean_stress"], RUN_METRICS["efficiency"]
     assert kpis[stress.label].delta_color == "inverse"
     assert kpis[efficiency.label].delta_color == "normal"
@@ -55,7 +55,7 @@ def test_a_change_that_rounds_to_nothing_shows_as_a_gray_zero():
     weeks = pd.DataFrame({"week": [0, 1], "jain": [0.5, 0.5001], "idle": [2.0, 1.0]})
     kpis = {k.label: k for k in state.compute_kpis(weeks, gpus_per_tranche=1000)}
     assert kpis[RUN_METRICS["jain"].label].delta == "0"  # Streamlit: no arrow, gray
-    assert kpis["Idle GPUs"].delta == "-1,000"
+    assert kpis["Idle tranches"].delta == "-1.0"
 
 
 def test_the_kpi_row_shows_output_value_beside_efficiency():
