@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from agents.schema import Params, WeekEvent, floats
 
@@ -59,11 +59,14 @@ class ResearchParams(Params):
 class ProductParams(Params):
     """Product serving: GPUs → capacity → latency → value; demand growth and paid tiers."""
 
-    users_per_tranche: float = Field(
-        1.0, gt=0, le=1e9, description="Serving capacity in demand units per tranche."
+    users_per_gpu: float = Field(
+        0.001, gt=0, le=1e9, description="Serving capacity in demand units per GPU."
     )
     demand_per_person: float = Field(
-        0.25, gt=0, le=100, description="Initial demand (tranches' worth) per product person."
+        250.0,
+        gt=0,
+        le=1e5,
+        description="Initial demand per product person, in GPUs' worth of serving load.",
     )
     service_time: float = Field(1.0, gt=0, le=1e3, description="Latency S at zero load.")
     latency_exponent: float = Field(
@@ -123,8 +126,19 @@ class ProductParams(Params):
         description="Admission control: load beyond this is turned away, not queued.",
     )
     demand_spikes: tuple[WeekEvent, ...] = Field(
-        (), description="Launches: in `week`, demand jumps by `tranches` worth."
+        (), description="Launches: in `week`, demand jumps by `gpus` worth of serving load."
     )
+    #: GPUs in a tranche (``supply.gpus_per_tranche``; the scenario sets it).
+    _gpus_per_tranche: int = PrivateAttr(default=1000)
+
+    @property
+    def users_per_tranche(self) -> float:
+        """Serving capacity in demand units per tranche (the unit the model holds)."""
+        return self.users_per_gpu * self._gpus_per_tranche
+
+    def users(self, gpus: float) -> float:
+        """Demand units that ``gpus`` GPUs' worth of serving load stands for."""
+        return gpus * self.users_per_gpu
 
 
 # ------------------------------------------------------------------------- research

@@ -17,7 +17,7 @@ from typing import ClassVar
 
 import mesa
 import numpy as np
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from agents.schema import Params
 
@@ -42,7 +42,7 @@ class ReallocationParams(Params):
     notice_weeks: int = Field(
         1, ge=0, le=26, description="Weeks between a reclaim's notice and the reclaim."
     )
-    tranches_per_move: float = Field(3.0, gt=0, le=1e6, description="Most tranches per reclaim.")
+    gpus_per_move: float = Field(3000.0, gt=0, le=1e9, description="Most GPUs per reclaim.")
     surplus_threshold: float = Field(
         1.15, ge=1, le=10, description="A holder is reclaimable above this multiple of its need."
     )
@@ -59,6 +59,13 @@ class ReallocationParams(Params):
         le=1,
         description="Share of the free pool it may hand straight to new projects.",
     )
+    #: GPUs in a tranche (``supply.gpus_per_tranche``; the scenario sets it).
+    _gpus_per_tranche: int = PrivateAttr(default=1000)
+
+    @property
+    def tranches_per_move(self) -> float:
+        """Most tranches per reclaim (the unit the model holds)."""
+        return self.gpus_per_move / self._gpus_per_tranche
 
 
 @dataclass(frozen=True, slots=True)

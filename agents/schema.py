@@ -99,7 +99,7 @@ class Params(BaseModel):
 
 
 class WeekEvent(Params):
-    """A one-off change in a given week: tranches going live or leaving, a demand jump."""
+    """A one-off change in a given week: GPUs going live or leaving, a demand jump."""
 
     week: int = Field(
         ge=0,
@@ -107,7 +107,9 @@ class WeekEvent(Params):
         description="Week the event happens (0 is the first); a scenario refuses an event "
         "at or after its horizon (``weeks``), which would never happen.",
     )
-    tranches: float = Field(ge=0, le=1e7, description="Tranches (or tranches' worth) involved.")
+    gpus: float = Field(
+        ge=0, le=1e10, description="GPUs involved (for a demand jump: GPUs' worth of load)."
+    )
 
     @field_validator("week", mode="before")
     @classmethod

@@ -37,7 +37,7 @@ def lab(n_teams: int):
         overrides={
             "lab.research_teams": n_research,
             "lab.product_teams": n_teams - n_research,
-            "supply.initial_tranches": 100 * scale,
+            "supply.initial_gpus": 100_000 * scale,
             "supply.go_live": [{"week": 30, "tranches": 40 * scale}],
             "reallocation.moves_per_week": max(4, n_teams // 4),
         },

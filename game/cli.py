@@ -231,14 +231,20 @@ def last_week_teams(model: ComputeGame) -> pd.DataFrame:
     """
     snaps = model.recorder.team_snaps
     if not snaps:
-        return pd.DataFrame(columns=["week", "team", "kind", "stress", "gpus", "demand", "burnout"])
+        return pd.DataFrame(
+            columns=["week", "team", "kind", "stress", "gpus", "need_gpus", "burnout"]
+        )
     last = snaps[-1]
+    gpt = model.scenario.supply.gpus_per_tranche
     return pd.DataFrame(
         {
             "week": np.full(len(model.teams.names), int(last["week"])),
             "team": list(model.teams.names),
             "kind": [KIND_NAMES[k] for k in model.teams.kind],
-            **{col: last[col] for col in ("stress", "gpus", "demand", "burnout")},
+            "stress": last["stress"],
+            "gpus": last["tranches"] * gpt,
+            "need_gpus": last["need_tranches"] * gpt,
+            "burnout": last["burnout"],
         }
     )
 
@@ -311,7 +317,8 @@ def summary_text(
     for _, row in final.nlargest(5, "stress").iterrows():
         lines.append(
             f"  {row['team']:<14} {row['kind']:<9} stress {row['stress']:.2f}  "
-            f"gpus {row['gpus']:.0f}/{row['demand']:.0f}  burnout {row['burnout']:.2f}"
+            f"GPUs held/needed {row['gpus']:,.0f}/{row['need_gpus']:,.0f}  "
+            f"burnout {row['burnout']:.2f}"
         )
     if last_events:
         lines += ["", "last events:", *(f"  {e}" for e in last_events)]

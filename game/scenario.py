@@ -32,7 +32,7 @@ from agents.reallocation import ReallocationParams
 from agents.schema import MAX_WEEKS, Params, WeekEvent
 from agents.strategies import BiddingParams
 from agents.valuation import ValuationParams
-from game import keys, plugins
+from game import keys, plugins, units
 from game.tables import (
     GovernanceConfig,
     LabConfig,
@@ -54,9 +54,11 @@ from game.validation import (
     MAX_SHOWN,
     clean,
     control_characters,
+    file_exists,
     nesting_depth,
     one_line,
     parse_toml,
+    read_text_file,
 )
 
 __all__ = [
@@ -167,6 +169,18 @@ class Scenario(Params):
         """Plain data, without the team counts a ``[[teams]]`` table (old or new) defines."""
         return without_counts(self.model_dump(mode="json", exclude_none=True), new_table)
 
+    @model_validator(mode="after")
+    def _tranche_size(self) -> Scenario:
+        """Tell the tables that count in tranches inside the model how big a tranche is.
+
+        Needs, demand, the fleet and its events are given in GPUs; the model holds and
+        trades tranches of ``supply.gpus_per_tranche`` GPUs (:mod:`game.units`).
+        """
+        gpt = self.supply.gpus_per_tranche
+        self.product._gpus_per_tranche = gpt
+        self.reallocation._gpus_per_tranche = gpt
+        return self
+
     @property
     def clearing_rule(self) -> str:
         """The rule that actually clears the market: the one place governance overrides it.
@@ -263,6 +277,9 @@ def scenario_from_dict(
     if nesting_depth(data) > MAX_DEPTH:
         raise ScenarioError(f"tables and arrays nest deeper than {MAX_DEPTH} levels")
     data = dict(data)
+    renamed = units.renamed_key(data)
+    if renamed:
+        raise ScenarioError(renamed)
     refs_in = data.get("plugins", ())
     if isinstance(refs_in, list | tuple) and len(refs_in) > MAX_PLUGINS:
         raise ScenarioError(f"plugins: {len(refs_in):,} entries; allowed: at most {MAX_PLUGINS}")
@@ -307,8 +324,9 @@ def load_scenario(
     if not text_name.strip():
         raise ScenarioError(f"scenario {shown}: give a preset name or a path to a .toml file")
     path = Path(text_name)
-    if path.suffix == ".toml" or _exists(path):
-        data = parse_toml(_read_scenario_file(path, shown), shown, ScenarioError)
+    if path.suffix == ".toml" or file_exists(path):
+        text = read_text_file(path, shown, ScenarioError, MAX_SCENARIO_CHARS, what="scenario")
+        data = parse_toml(text, shown, ScenarioError)
         base_dir: Path | None = path.resolve().parent
     else:
         preset = PRESET_DIR / f"{text_name}.toml"
@@ -322,39 +340,6 @@ def load_scenario(
     if overrides:
         scenario = scenario.with_overrides(overrides)
     return scenario
-
-
-def _exists(path: Path) -> bool:
-    """Whether ``path`` exists; a path the system cannot even look up counts as a file."""
-    try:
-        return path.exists()
-    except OSError:  # e.g. a name too long: reading it says so in one line
-        return True
-
-
-def _read_scenario_file(path: Path, shown: str) -> str:
-    """The text of a scenario file, refusing what is no file, too long or not UTF-8."""
-    try:
-        if not path.is_file():
-            raise ScenarioError(f"scenario file {shown} does not exist (or is not a file)")
-        size = path.stat().st_size
-        if size > 4 * MAX_SCENARIO_CHARS:  # UTF-8 takes at most 4 bytes a character
-            raise ScenarioError(
-                f"scenario file {shown}: {size:,} bytes; allowed: at most "
-                f"{MAX_SCENARIO_CHARS:,} characters (a scenario is a short file)"
-            )
-        with path.open(encoding="utf-8") as f:
-            text = f.read(MAX_SCENARIO_CHARS + 1)
-    except UnicodeDecodeError as err:
-        raise ScenarioError(f"scenario file {shown} is not UTF-8 text ({err.reason})") from None
-    except OSError as err:
-        raise ScenarioError(f"scenario file {shown} cannot be read: {err.strerror}") from None
-    if len(text) > MAX_SCENARIO_CHARS:
-        raise ScenarioError(
-            f"scenario file {shown}: more than {MAX_SCENARIO_CHARS:,} characters; allowed: at "
-            f"most {MAX_SCENARIO_CHARS:,} (a scenario is a short file)"
-        )
-    return text
 
 
 def scenario_from_toml(text: str, *, trusted: bool = False) -> Scenario:

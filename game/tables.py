@@ -175,17 +175,31 @@ class GovernanceConfig(Params):
 class SupplyConfig(Params):
     """How the GPU fleet arrives and leaves."""
 
-    initial_tranches: float = Field(
-        100.0, gt=0, le=1e7, description="Fleet size at week 0, in tranches."
+    initial_gpus: float = Field(
+        100_000.0, gt=0, le=1e10, description="Fleet size at week 0, in GPUs."
     )
-    gpus_per_tranche: int = Field(1000, ge=1, le=1000000, description="GPUs in one tranche.")
+    gpus_per_tranche: int = Field(
+        1000,
+        ge=1,
+        le=1000000,
+        description="GPUs in one tranche, the unit the market trades: a smaller tranche "
+        "splits the same fleet and the same needs more finely.",
+    )
     growth_per_week: float = Field(
         0.012, ge=0, le=0.5, description="Fleet growth per week (share of the fleet)."
     )
-    go_live: tuple[WeekEvent, ...] = Field((), description="Data-centre capacity going live.")
-    lease_expiry: tuple[WeekEvent, ...] = Field(
-        (), description="Cloud leases that end and leave the fleet."
+    go_live: tuple[WeekEvent, ...] = Field(
+        (), description="Data-centre capacity going live (GPUs in a week)."
     )
+    lease_expiry: tuple[WeekEvent, ...] = Field(
+        (), description="Cloud leases that end and leave the fleet (GPUs in a week)."
+    )
+
+    @property
+    def initial_tranches(self) -> float:
+        """The week-0 fleet in tranches (what the market trades)."""
+        return self.initial_gpus / self.gpus_per_tranche
+
     outage_rate: float = Field(
         0.03, ge=0, le=1, description="Probability of an outage in a given week."
     )
@@ -202,7 +216,7 @@ class ProjectsConfig(Params):
         3.0, ge=0, le=520, description="Mean weeks between a project finishing and the next."
     )
     need_per_person: float = Field(
-        0.5, gt=0, le=100, description="Peak tranches a project wants per researcher."
+        500.0, gt=0, le=1e5, description="Peak GPUs a project wants per researcher."
     )
     milestones: int = Field(4, ge=1, le=20, description="Milestones per project.")
     ambition_exponent: float = Field(

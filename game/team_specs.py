@@ -12,13 +12,13 @@ every other key falls back to what the generated lab would give that team::
     headcount = 60
     strategy = "truthful"
     tranches = 12
-    projects = [{ size = 30, start = -4, deadline = 20 }]
+    projects = [{ size = 30000, start = -4, deadline = 20 }]
 
     [[teams]]
     name = "Chat"
     kind = "product"
     priority = 2.0
-    demand = 9
+    demand = 9000
 """
 
 from __future__ import annotations
@@ -75,9 +75,9 @@ class ProjectSpec(Params):
 
     size: float = Field(
         gt=0,
-        le=1e7,
-        description="Peak compute the project needs, in the unit of the team's need "
-        "(as projects.need_per_person x people).",
+        le=1e10,
+        description="Peak GPUs the project needs (a generated project needs "
+        "projects.need_per_person x people).",
     )
     start: int = Field(
         ge=-MAX_WEEKS,
@@ -140,8 +140,8 @@ class TeamSpec(Params):
         None,
         ge=0,
         le=1e9,
-        description="Product teams: user demand at week 0, in the unit of "
-        "product.demand_per_person x people (default: that product).",
+        description="Product teams: demand at week 0, in GPUs' worth of serving load "
+        "(default: product.demand_per_person x people).",
     )
     projects: tuple[ProjectSpec, ...] = Field(
         (),
@@ -208,8 +208,9 @@ def check_team_list(teams: tuple[TeamSpec, ...], initial_tranches: float) -> tup
     held = sum(t.tranches or 0.0 for t in teams)
     if held > initial_tranches:
         raise ValueError(
-            f"teams: starting tranches add up to {held:g}, more than the week-0 fleet "
-            f"supply.initial_tranches = {initial_tranches:g}; allowed: at most that"
+            f"teams: starting tranches add up to {held:g}, more than the week-0 fleet of "
+            f"{initial_tranches:g} tranches (supply.initial_gpus / supply.gpus_per_tranche); "
+            "allowed: at most that"
         )
     return n_research, len(teams) - n_research
 

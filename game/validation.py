@@ -12,6 +12,7 @@ import difflib
 import re
 import tomllib
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -199,3 +200,47 @@ def one_line(
     if isinstance(value, dict | list | tuple):
         return f"{loc}: {msg}"
     return f"{loc} = {_show(value)}: {msg}"
+
+
+def file_exists(path: Path) -> bool:
+    """Whether ``path`` exists; a path the system cannot even look up counts as a file."""
+    try:
+        return path.exists()
+    except OSError:  # e.g. a name too long: reading it says so in one line
+        return True
+
+
+def read_text_file(
+    path: Path, shown: str, error: type[ValueError], max_chars: int, *, what: str = "file"
+) -> str:
+    """The text of a short UTF-8 file, refusing what is no file, too long or not UTF-8.
+
+    Args:
+        path: The file.
+        shown: How messages name it.
+        error: The exception raised, with a one-line message.
+        max_chars: The most characters allowed.
+        what: What the file is, for messages ("scenario" gives "scenario file x ...").
+    """
+    name = f"{what} file {shown}"
+    try:
+        if not path.is_file():
+            raise error(f"{name} does not exist (or is not a file)")
+        size = path.stat().st_size
+        if size > 4 * max_chars:  # UTF-8 takes at most 4 bytes a character
+            raise error(
+                f"{name}: {size:,} bytes; allowed: at most {max_chars:,} characters "
+                f"(a {what} is a short file)"
+            )
+        with path.open(encoding="utf-8") as f:
+            text = f.read(max_chars + 1)
+    except UnicodeDecodeError as err:
+        raise error(f"{name} is not UTF-8 text ({err.reason})") from None
+    except OSError as err:
+        raise error(f"{name} cannot be read: {err.strerror}") from None
+    if len(text) > max_chars:
+        raise error(
+            f"{name}: more than {max_chars:,} characters; allowed: at most {max_chars:,} "
+            f"(a {what} is a short file)"
+        )
+    return text

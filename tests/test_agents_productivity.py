@@ -37,7 +37,7 @@ positive = st.floats(0.1, 1000.0)
             ("latency_exponent",),
             "greater than or equal to 0.5",
         ),
-        (ProductParams, "users_per_tranche", 0.0, ("users_per_tranche",), "greater than 0"),
+        (ProductParams, "users_per_gpu", 0.0, ("users_per_gpu",), "greater than 0"),
         (ProductParams, "demand_per_person", 0.0, ("demand_per_person",), "greater than 0"),
         (ProductParams, "demand_ceiling", 0.5, ("demand_ceiling",), "greater than or equal to 1"),
         (ProductParams, "churn_weekly", -0.01, ("churn_weekly",), "greater than or equal to 0"),
@@ -55,7 +55,7 @@ positive = st.floats(0.1, 1000.0)
         (
             ProductParams,
             "demand_spikes",
-            [{"week": -1, "tranches": 2.0}],
+            [{"week": -1, "gpus": 2.0}],
             ("demand_spikes", 0, "week"),
             "greater than or equal to 0",
         ),
@@ -88,9 +88,9 @@ def test_tier_sizes_from_a_list_become_a_hashable_tuple_of_floats():
 
 
 def test_demand_spikes_from_dicts_become_hashable_week_events():
-    p = ProductParams(demand_spikes=[{"week": 3, "tranches": 5}])
-    assert p.demand_spikes == (WeekEvent(week=3, tranches=5.0),)
-    assert hash(p) == hash(ProductParams(demand_spikes=(WeekEvent(week=3, tranches=5.0),)))
+    p = ProductParams(demand_spikes=[{"week": 3, "gpus": 5}])
+    assert p.demand_spikes == (WeekEvent(week=3, gpus=5.0),)
+    assert hash(p) == hash(ProductParams(demand_spikes=(WeekEvent(week=3, gpus=5.0),)))
     assert ProductParams().demand_spikes == ()
 
 
@@ -168,7 +168,7 @@ def test_ces_complements_are_limited_by_the_scarce_input():
 
 
 def test_serving_capacity_is_linear_in_gpus():
-    p = ProductParams(users_per_tranche=2.5)
+    p = ProductParams(users_per_gpu=0.0025)
     np.testing.assert_allclose(prod.serving_capacity(np.array([0.0, 1.0, 4.0]), p), [0, 2.5, 10])
 
 

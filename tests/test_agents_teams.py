@@ -195,7 +195,7 @@ def test_reclaimable_are_winding_down_then_idle_research_teams_not_fast_tracked(
 
 def test_reallocation_announces_winding_down_before_idle_and_reclaims_after_notice():
     m = classroom()
-    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, tranches_per_move=3.0))
+    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, gpus_per_move=3000.0))
     teams, amounts = group.announce(5, small_lab())
     # Team 0 winds down (8 spare) and comes before idle team 4 (19 spare); product team 2
     # (26 spare) and fast-tracked team 6 are never reclaimed from; 3 tranches per move.
@@ -213,7 +213,7 @@ def test_reallocation_announces_winding_down_before_idle_and_reclaims_after_noti
 
 def test_one_move_goes_to_the_winding_down_project_even_if_an_idle_team_has_more():
     m = classroom()
-    group = ReallocationGroup(m, ReallocationParams(moves_per_week=1, tranches_per_move=3.0))
+    group = ReallocationGroup(m, ReallocationParams(moves_per_week=1, gpus_per_move=3000.0))
     teams, _ = group.announce(5, small_lab())
     np.testing.assert_array_equal(teams, [0])
     assert group.backlog == 1
@@ -234,7 +234,7 @@ def test_choose_reclaims_serves_first_then_largest_surplus():
 
 def test_a_due_reclaim_is_re_checked_against_holdings_and_phase_when_it_executes():
     m = classroom()
-    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, tranches_per_move=3.0))
+    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, gpus_per_move=3000.0))
     group.announce(5, small_lab())
     # By the due week team 0's leases ran down to 4 (needs 2: 2 spare): it gives 2, not 3.
     teams, amounts = group.reclaims_due(6, small_lab(gpus=[4.0, 0.0, 30.0, 4.0, 20.0, 2.0, 9.0]))
@@ -243,7 +243,7 @@ def test_a_due_reclaim_is_re_checked_against_holdings_and_phase_when_it_executes
     assert group.withdrawn.size == 0
 
     # Idle team 4 started a new project before its notice ran out: the notice is dropped.
-    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, tranches_per_move=3.0))
+    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, gpus_per_move=3000.0))
     group.announce(5, small_lab())
     later = small_lab(
         winding_down=[True, False, False, False, False, False, True],
@@ -257,7 +257,7 @@ def test_a_due_reclaim_is_re_checked_against_holdings_and_phase_when_it_executes
 
 def test_a_due_reclaim_that_would_take_nothing_is_dropped():
     m = classroom()
-    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, tranches_per_move=3.0))
+    group = ReallocationGroup(m, ReallocationParams(moves_per_week=4, gpus_per_move=3000.0))
     group.announce(5, small_lab())
     # Team 0 now holds 2.5 for a need of 2 (no whole tranche spare); team 4 was
     # fast-tracked this week.

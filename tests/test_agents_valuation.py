@@ -157,7 +157,7 @@ def test_idle_research_teams_are_valued_at_the_exploration_rate():
 
 
 def test_product_value_is_weeks_times_served_value_times_morale():
-    pp = ProductParams(users_per_tranche=2.0)
+    pp = ProductParams(users_per_gpu=0.002)
     sit = _situation([False, False, False], [10.0] * 3, [1.0, 0.6, 0.3], demand=[5.0, 20.0, 8.0])
     gpus = np.array([3.0, 30.0, 0.0])
     weeks = 4.0
@@ -313,7 +313,7 @@ _PRODUCT_PARAMS = st.sampled_from(
         PP,
         ProductParams(served_value_exponent=1.0),
         ProductParams(served_value_exponent=1.0, latency_tolerance=4.0),
-        ProductParams(served_value_exponent=0.3, users_per_tranche=2.5, latency_exponent=1.0),
+        ProductParams(served_value_exponent=0.3, users_per_gpu=0.0025, latency_exponent=1.0),
     ]
 )
 _RESEARCH_PARAMS = st.sampled_from(

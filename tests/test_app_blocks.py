@@ -33,13 +33,13 @@ def test_kpis_read_dashes_before_the_first_week():
     assert all(k.delta is None for k in kpis)
 
 
-def test_kpis_show_idle_as_gpus_and_deltas_against_the_previous_week():
+def test_kpis_show_idle_in_tranches_as_every_page_does_and_deltas_against_last_week():
     weeks = load_and_run("classroom", 3).weeks_frame()
     kpis = {k.label: k for k in state.compute_kpis(weeks, gpus_per_tranche=1000)}
-    idle = weeks["idle"].to_numpy() * 1000
-    assert kpis["Idle GPUs"].value == f"{idle[-1]:,.0f}"
-    assert kpis["Idle GPUs"].delta == f"{idle[-1] - idle[-2]:+,.0f}"
-    assert "1,000 per tranche" in kpis["Idle GPUs"].help
+    idle = weeks["idle"].to_numpy()
+    assert kpis["Idle tranches"].value == f"{idle[-1]:,.1f}"
+    assert kpis["Idle tranches"].delta == f"{idle[-1] - idle[-2]:+,.1f}"
+    assert f"{idle[-1] * 1000:,.0f} GPUs" in kpis["Idle tranches"].help
     stress, efficiency = RUN_METRICS["mean_stress"], RUN_METRICS["efficiency"]
     assert kpis[stress.label].delta_color == "inverse"
     assert kpis[efficiency.label].delta_color == "normal"
@@ -55,7 +55,7 @@ def test_a_change_that_rounds_to_nothing_shows_as_a_gray_zero():
     weeks = pd.DataFrame({"week": [0, 1], "jain": [0.5, 0.5001], "idle": [2.0, 1.0]})
     kpis = {k.label: k for k in state.compute_kpis(weeks, gpus_per_tranche=1000)}
     assert kpis[RUN_METRICS["jain"].label].delta == "0"  # Streamlit: no arrow, gray
-    assert kpis["Idle GPUs"].delta == "-1,000"
+    assert kpis["Idle tranches"].delta == "-1.0"
 
 
 def test_the_kpi_row_shows_output_value_beside_efficiency():
@@ -78,10 +78,10 @@ def load_and_run(preset: str, weeks: int, seed: int = 0) -> ComputeGame:
 # ---------------------------------------------------------------------------- charts
 def test_gpu_chart_folds_small_teams_into_other_teams():
     teams = load_and_run("lab-2025", 3).teams_frame()
-    chart = charts.gpus_by_team(teams, gpus_per_tranche=1000, max_teams=5)
+    chart = charts.gpus_by_team(teams, max_teams=5)
     data = chart.data
     assert set(data["team"]) == set(charts.top_teams(teams, "gpus", 5)) | {charts.OTHER}
-    held = teams[teams["kind"] != "reallocation"].groupby("week")["gpus"].sum() * 1000
+    held = teams[teams["kind"] != "reallocation"].groupby("week")["tranches"].sum() * 1000
     np.testing.assert_allclose(data.groupby("week")["gpus"].sum().to_numpy(), held.to_numpy())
 
 
@@ -290,7 +290,7 @@ def test_every_editor_field_is_a_scenario_field_with_help():
         assert keys.describe(Scenario, key).description
         assert len(rules_schema.help_text(key)) > 10
     assert "Allowed: ≥ 0, ≤ 1." in rules_schema.help_text("governance.research_credit_share")
-    assert "> 0" in rules_schema.help_text("supply.initial_tranches")
+    assert "> 0" in rules_schema.help_text("supply.initial_gpus")
     assert rules_schema.bounds("governance.research_weight") == (0, 1)
 
 
@@ -351,10 +351,10 @@ def test_mechanism_choices_and_labels_come_from_the_market_registry():
 
 
 def test_empty_table_rows_are_dropped_and_missing_cells_named():
-    frame = pd.DataFrame({"week": [30, None, None], "tranches": [40.0, None, 5.0]})
+    frame = pd.DataFrame({"week": [30, None, None], "gpus": [40.0, None, 5.0]})
     assert rules_schema.events_from_frame(frame) == [
-        {"week": 30, "tranches": 40.0},
-        {"week": None, "tranches": 5.0},
+        {"week": 30, "gpus": 40.0},
+        {"week": None, "gpus": 5.0},
     ]
     sc = load_scenario()
     with pytest.raises(ScenarioError, match=r"supply\.go_live\.1\.week = None"):
@@ -362,17 +362,17 @@ def test_empty_table_rows_are_dropped_and_missing_cells_named():
 
 
 def test_editor_edits_apply_in_streamlit_order():
-    frame = pd.DataFrame({"week": [10, 20, 30], "tranches": [1.0, 2.0, 3.0]})
+    frame = pd.DataFrame({"week": [10, 20, 30], "gpus": [1.0, 2.0, 3.0]})
     edits = {
-        "edited_rows": {"2": {"tranches": 9.0}},
+        "edited_rows": {"2": {"gpus": 9.0}},
         "deleted_rows": [0],
-        "added_rows": [{"week": 40, "tranches": 4.0}],
+        "added_rows": [{"week": 40, "gpus": 4.0}],
     }
     out = rules_schema.apply_edits(frame, edits)
     assert out.to_dict("records") == [
-        {"week": 20, "tranches": 2.0},
-        {"week": 30, "tranches": 9.0},
-        {"week": 40, "tranches": 4.0},
+        {"week": 20, "gpus": 2.0},
+        {"week": 30, "gpus": 9.0},
+        {"week": 40, "gpus": 4.0},
     ]
     assert rules_schema.apply_edits(frame, None).equals(frame.astype(object))
 

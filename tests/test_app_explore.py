@@ -101,12 +101,11 @@ def test_kpi_labels_help_and_colours_come_from_the_run_metric_registry(at):
     assert list(shown) == [state.kpi_label(RUN_METRICS[n]) for n in state.KPI_METRICS]
     for name in state.KPI_METRICS:
         metric = RUN_METRICS[name]
-        label = metric.label if metric.unit != "tranches" else "Idle GPUs"  # shown in GPUs
+        label = metric.label  # the registry's label, tranches included, as on Compare
         assert label in shown, label
         assert shown[label].proto.help.startswith(metric.description)
         assert kpis[label].delta_color == colours[metric.better]
-    non_gpu = [RUN_METRICS[n] for n in state.KPI_METRICS if RUN_METRICS[n].unit != "tranches"]
-    assert [m.label for m in non_gpu] == [label for label in shown if label != "Idle GPUs"]
+    assert list(shown) == [RUN_METRICS[n].label for n in state.KPI_METRICS]
 
 
 def test_run_plays_the_whole_horizon_with_a_progress_bar(at):
@@ -304,44 +303,44 @@ def test_a_refused_field_in_a_closed_section_reopens_it_to_show_the_error(at):
 
 
 def test_a_value_outside_an_open_bound_is_refused_next_to_its_field(at):
-    # initial_tranches must be > 0: the widget cannot express an open bound, the scenario can.
+    # initial_gpus must be > 0: the widget cannot express an open bound, the scenario can.
     open_sections(at, "Supply")
-    at.number_input(key="rules.supply.initial_tranches").set_value(0.0)
+    at.number_input(key="rules.supply.initial_gpus").set_value(0.0)
     apply_rules(at)
     supply = sidebar_expander(at, "Supply")
     assert len(supply.error) == 1
-    assert "supply.initial_tranches = 0.0" in supply.error[0].value
+    assert "supply.initial_gpus = 0.0" in supply.error[0].value
     assert "greater than 0" in supply.error[0].value
     assert not sidebar_expander(at, "Teams").error
-    assert at.session_state["scenario"].supply.initial_tranches == 100
+    assert at.session_state["scenario"].supply.initial_gpus == 100_000
 
 
 def test_go_live_events_can_be_edited_in_the_table(at):
     open_sections(at, "Supply")
     key = next(k for k in at.session_state if str(k).startswith("rules.supply.go_live."))
     at.session_state[key] = {
-        "edited_rows": {0: {"tranches": 80.0}},
-        "added_rows": [{"week": 40, "tranches": 10.0}],
+        "edited_rows": {0: {"gpus": 80000.0}},
+        "added_rows": [{"week": 40, "gpus": 10000.0}],
         "deleted_rows": [],
     }
     apply_rules(at)
     assert not errors(at)
     events = at.session_state["scenario"].supply.go_live
-    assert [(e.week, e.tranches) for e in events] == [(30, 80.0), (40, 10.0)]
+    assert [(e.week, e.gpus) for e in events] == [(30, 80000.0), (40, 10000.0)]
 
 
 def test_bad_go_live_row_is_refused_next_to_the_table(at):
     open_sections(at, "Supply")
     key = next(k for k in at.session_state if str(k).startswith("rules.supply.go_live."))
     at.session_state[key] = {
-        "edited_rows": {0: {"tranches": -5.0}},
+        "edited_rows": {0: {"gpus": -5.0}},
         "added_rows": [],
         "deleted_rows": [],
     }
     apply_rules(at)
     supply = sidebar_expander(at, "Supply")
-    assert supply.error and "supply.go_live.0.tranches" in supply.error[0].value
-    assert at.session_state["scenario"].supply.go_live[0].tranches == 40
+    assert supply.error and "supply.go_live.0.gpus" in supply.error[0].value
+    assert at.session_state["scenario"].supply.go_live[0].gpus == 40_000
 
 
 def test_preset_picker_loads_the_preset_and_shows_its_rules(at):

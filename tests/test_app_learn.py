@@ -147,7 +147,7 @@ def test_walkthrough_uses_existing_presets_and_takes_twenty_minutes(at):
     assert "which rule would you choose" in switch
     for verdict in ("wins", "usually", "best", "better"):  # the room decides, not the page
         assert verdict not in switch, verdict
-    idle = next(m.value for m in at.markdown if "note *Idle GPUs*" in m.value)
+    idle = next(m.value for m in at.markdown if "note *Idle tranches*" in m.value)
     for rule in ("equal_share", "max_min_fair"):
         assert f"**{market.MECHANISMS[rule].label}**" in idle
     assert "**stargate**" in idle

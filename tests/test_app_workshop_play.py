@@ -110,7 +110,7 @@ def test_an_accepted_loan_shows_on_both_seats(tmp_path, monkeypatch):
     for seat in (a, b):  # both people bid: bidding closes and the loan window opens
         ws.submit_bid(seat.token, [(1, 1.0)])
     assert ws.status().phase == "negotiating"
-    lender, borrower = (a, b) if ws.view(a.token).gpus >= 1 else (b, a)
+    lender, borrower = (a, b) if ws.view(a.token).tranches >= 1 else (b, a)
     app_lender = open_page(PLAY, created.workshop, lender.token)
     app_lender.selectbox(key="play_offer_team").set_value(borrower.team)
     app_lender.radio(key="play_offer_direction").set_value("Lend tranches to them")

@@ -285,7 +285,7 @@ replications = 2
 seed = 4
 
 [factors]
-"supply.initial_tranches" = [40, 60]
+"supply.initial_gpus" = [40000, 60000]
 
 [outputs]
 metrics = ["jain", "flaky"]

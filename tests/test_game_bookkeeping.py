@@ -25,7 +25,7 @@ def test_every_preset_is_checked():
 
 def test_gpus_summed_over_a_weeks_rows_never_exceed_the_fleet(preset_run):
     teams = preset_run.teams_frame()
-    held = teams.groupby("week")["gpus"].sum()
+    held = teams.groupby("week")["tranches"].sum()
     fleet = preset_run.weeks_frame().set_index("week")["supply"]
     over = held - fleet.loc[held.index]
     assert (over <= 1e-9 * np.maximum(fleet.loc[held.index], 1.0)).all(), over[over > 0]
@@ -86,8 +86,7 @@ def test_urgency_does_not_depend_on_the_unit_of_product_demand(preset):
     scaled = load_scenario(
         preset,
         {
-            "product.users_per_tranche": p.users_per_tranche * 10,
-            "product.demand_per_person": p.demand_per_person * 10,
+            "product.users_per_gpu": p.users_per_gpu * 10,
         },
     )
     one, other = ComputeGame(base, rng=5), ComputeGame(scaled, rng=5)

@@ -87,7 +87,7 @@ def test_launch_spike_raises_product_demand_and_product_stress():
     def product(frame, col):
         return frame[(frame["kind"] == "product") & (frame["week"] == 20)][col].sum()
 
-    assert product(spike, "demand") > 1.5 * product(base, "demand")
+    assert product(spike, "need_gpus") > 1.5 * product(base, "need_gpus")
     assert product(spike, "stress") > product(base, "stress")
 
 

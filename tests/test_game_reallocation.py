@@ -121,13 +121,13 @@ def test_without_a_launch_no_product_team_is_fast_tracked():
 def test_launch_age_counts_weeks_since_the_latest_launch_for_product_teams():
     model = ComputeGame(load_scenario("classroom"), rng=0)
     t = model.teams
-    launches = (WeekEvent(week=3, tranches=5), WeekEvent(week=8, tranches=2))
+    launches = (WeekEvent(week=3, gpus=5), WeekEvent(week=8, gpus=2))
     assert (launch_age(t, 2, launches) == -1).all()
     np.testing.assert_array_equal(launch_age(t, 5, launches), np.where(t.is_product, 2, -1))
     np.testing.assert_array_equal(launch_age(t, 8, launches), np.where(t.is_product, 0, -1))
     assert (launch_age(t, 9, ()) == -1).all()
     # A spike of nothing launches nothing.
-    assert (launch_age(t, 9, (WeekEvent(week=9, tranches=0),)) == -1).all()
+    assert (launch_age(t, 9, (WeekEvent(week=9, gpus=0),)) == -1).all()
 
 
 def test_with_no_notice_reclaims_still_respect_need_and_fast_tracks(monkeypatch):

@@ -80,7 +80,7 @@ def test_nesting_within_the_limit_reaches_validation():
 
 
 def test_a_huge_scenario_file_is_refused_before_it_is_parsed(tmp_path):
-    events = ",".join(f"{{ week = {i % 50}, tranches = 1 }}" for i in range(200_000))
+    events = ",".join(f"{{ week = {i % 50}, gpus = 1 }}" for i in range(200_000))
     big = tmp_path / "many.toml"
     big.write_text(f"[supply]\ngo_live = [{events}]\n")
     started = time.perf_counter()
@@ -95,7 +95,7 @@ def test_an_upload_over_the_size_limit_is_refused():
 
 
 def test_more_than_1000_go_live_events_are_refused_with_the_count():
-    events = ",".join("{ week = 1, tranches = 1 }" for _ in range(1001))
+    events = ",".join("{ week = 1, gpus = 1 }" for _ in range(1001))
     message = scenario_error(f"[supply]\ngo_live = [{events}]\n")
     assert message.startswith("supply.go_live: has 1,001 entries; allowed: at most 1,000")
 
@@ -122,7 +122,7 @@ def test_a_strategy_share_of_1e308_is_refused_naming_the_bound(tmp_path):
         ("[lab]\nstrategy_mix = { truthful = inf }\n", "lab.strategy_mix.truthful = inf"),
         ("[lab]\nstrategy_mix = { truthful = nan, shaded = 1 }\n", "lab.strategy_mix.truthful"),
         ("[market]\nreserve = inf\n", "market.reserve = inf"),
-        ("[supply]\ngo_live = [{ week = 3, tranches = nan }]\n", "supply.go_live.0.tranches"),
+        ("[supply]\ngo_live = [{ week = 3, gpus = nan }]\n", "supply.go_live.0.gpus"),
     ],
 )
 def test_non_finite_numbers_are_refused_before_the_model(toml, where):
@@ -141,7 +141,7 @@ def test_non_finite_numbers_are_refused_before_the_model(toml, where):
         ("[reallocation]\nenabled = 1\n", "reallocation.enabled = 1: needs true or false"),
         ('[market]\nreserve = "1.5"\n', "market.reserve = '1.5': needs a number (no quotes)"),
         ("name = 12\n", "name = 12: needs text in quotes"),
-        ('[supply]\ngo_live = [{ week = "3", tranches = 1 }]\n', "supply.go_live.0.week = '3'"),
+        ('[supply]\ngo_live = [{ week = "3", gpus = 1 }]\n', "supply.go_live.0.week = '3'"),
     ],
 )
 def test_values_of_the_wrong_type_are_not_coerced(toml, expected):
@@ -149,17 +149,15 @@ def test_values_of_the_wrong_type_are_not_coerced(toml, expected):
 
 
 def test_a_whole_number_is_accepted_where_a_number_is_wanted():
-    sc = scenario_from_toml(
-        "[market]\nreserve = 2\n[supply]\ngo_live = [{ week = 3, tranches = 4 }]\n"
-    )
+    sc = scenario_from_toml("[market]\nreserve = 2\n[supply]\ngo_live = [{ week = 3, gpus = 4 }]\n")
     assert sc.market.reserve == 2.0 and isinstance(sc.market.reserve, float)
-    assert sc.supply.go_live[0].tranches == 4.0
+    assert sc.supply.go_live[0].gpus == 4.0
 
 
 def test_an_event_week_may_be_a_whole_float_as_the_app_table_gives_it():
-    sc = scenario_from_toml("[supply]\ngo_live = [{ week = 30.0, tranches = 4 }]\n")
+    sc = scenario_from_toml("[supply]\ngo_live = [{ week = 30.0, gpus = 4 }]\n")
     assert sc.supply.go_live[0].week == 30 and type(sc.supply.go_live[0].week) is int
-    message = scenario_error("[supply]\ngo_live = [{ week = 30.5, tranches = 4 }]\n")
+    message = scenario_error("[supply]\ngo_live = [{ week = 30.5, gpus = 4 }]\n")
     assert message.startswith("supply.go_live.0.week = 30.5: needs a whole number")
 
 
@@ -236,7 +234,7 @@ def test_a_description_keeps_its_lines_but_not_terminal_escapes():
 
 def test_an_event_after_the_longest_horizon_is_refused_naming_week_and_horizon(tmp_path):
     late = tmp_path / "late.toml"
-    late.write_text("weeks = 1040\n[supply]\ngo_live = [{ week = 2000, tranches = 5 }]\n")
+    late.write_text("weeks = 1040\n[supply]\ngo_live = [{ week = 2000, gpus = 5 }]\n")
     err = one_error_line(crunch_run("--scenario", str(late)))
     assert "supply.go_live.0.week = 2000: after the longest horizon, 1040 weeks" in err
     assert "allowed: 0 to 1039" in err
@@ -245,7 +243,7 @@ def test_an_event_after_the_longest_horizon_is_refused_naming_week_and_horizon(t
 @pytest.mark.parametrize("key", ["supply.lease_expiry", "product.demand_spikes"])
 def test_every_event_list_is_held_to_the_horizon(key):
     table, field = key.split(".")
-    message = scenario_error(f"[{table}]\n{field} = [{{ week = 1040, tranches = 1 }}]\n")
+    message = scenario_error(f"[{table}]\n{field} = [{{ week = 1040, gpus = 1 }}]\n")
     assert message.startswith(f"{key}.0.week = 1040: after the longest horizon")
 
 

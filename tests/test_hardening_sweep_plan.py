@@ -88,7 +88,7 @@ def run_cli(args: list[str], tmp_path: Path, seconds: float) -> tuple[subprocess
                 None,
                 2,
                 '"governance.research_credit_share" = { low = 0.5, high = 0.7, steps = 1000 }\n'
-                '"supply.initial_tranches" = { low = 30, high = 60, steps = 1000 }\n',
+                '"supply.initial_gpus" = { low = 30000, high = 60000, steps = 1000 }\n',
             ),
             "the grid's 1,000,000 points (levels multiplied) x sweep.replications = 2 "
             "makes 2,000,000 runs",

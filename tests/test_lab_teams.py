@@ -33,7 +33,7 @@ def twelve_team_toml(order=TWELVE) -> str:
         f'[[teams]]\nname = "{n}"\nkind = "{k}"\nheadcount = {h}\ntranches = {t}\n'
         for n, k, h, t in order
     )
-    return f'name = "my-lab"\nweeks = 6\n\n[supply]\ninitial_tranches = 100\n\n{entries}'
+    return f'name = "my-lab"\nweeks = 6\n\n[supply]\ninitial_gpus = 100000\n\n{entries}'
 
 
 def week0(sc, seed=0):
@@ -103,9 +103,9 @@ def test_a_generated_lab_is_unchanged_by_the_table_code():
 def test_a_planned_project_runs_from_its_start_to_its_deadline():
     text = (
         '[[teams]]\nname = "Now"\nkind = "research"\nheadcount = 20\n'
-        "projects = [{ size = 11, start = -3, deadline = 5 }]\n"
+        "projects = [{ size = 11000, start = -3, deadline = 5 }]\n"
         '[[teams]]\nname = "Later"\nkind = "research"\nheadcount = 20\n'
-        "projects = [{ size = 7, start = 4, deadline = 9 }]\n"
+        "projects = [{ size = 7000, start = 4, deadline = 9 }]\n"
         '[[teams]]\nname = "App"\nkind = "product"\n'
     )
     model = ComputeGame(scenario_from_toml(text), rng=0)
@@ -182,7 +182,7 @@ def test_dotted_overrides_still_apply_to_a_lab_from_a_table():
     [
         ("lab.teams", "'teams'"),
         ("teams.0.kind", "'teams' is a list of tables"),
-        ("supply.go_live.0.weak", "each entry allows: week, tranches"),
+        ("supply.go_live.0.weak", "each entry allows: week, gpus"),
         ("markte.mechanism", "'market.mechanism'"),
     ],
 )

@@ -43,8 +43,7 @@ def test_a_pure_change_of_units_changes_no_outcome():
     p = base.product
     scaled = base.with_overrides(
         {
-            "product.users_per_tranche": p.users_per_tranche * 10,
-            "product.demand_per_person": p.demand_per_person * 10,
+            "product.users_per_gpu": p.users_per_gpu * 10,
             "product.price_per_user": p.price_per_user / 10,
         }
     )

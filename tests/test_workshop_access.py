@@ -273,7 +273,7 @@ def test_no_bid_outside_a_bidding_window(room, when):
 
 def _loan_case(case: str, w: Workshop, here):
     me, other = here.seats[0], here.seats[1]
-    held = int(w.view(me.token).gpus)
+    held = int(w.view(me.token).tranches)
     budget = w.view(me.token).budget
     calls = {
         "to oneself": (lambda: w.offer_loan(me.token, me.team, 1, 1.0, 1), "^team: you cannot"),
@@ -425,7 +425,7 @@ def test_an_offer_from_an_earlier_round_cannot_be_answered(room):
 def test_a_lender_cannot_promise_the_same_tranches_twice(room):
     here, w = negotiating(room)
     a, b, c = here.seats[:3]
-    held = int(w.view(a.token).gpus)
+    held = int(w.view(a.token).tranches)
     assert held >= 1
     to_b = w.offer_loan(a.token, b.team, held, 1.0, 1, lend=True)
     to_c = w.offer_loan(a.token, c.team, held, 1.0, 1, lend=True)

@@ -85,14 +85,11 @@ def top_teams(teams: pd.DataFrame, column: str, limit: int) -> list[str]:
     return means.sort_values(ascending=False, kind="stable").index[:limit].tolist()
 
 
-def gpus_by_team(
-    teams: pd.DataFrame, *, gpus_per_tranche: int = 1, max_teams: int = 20
-) -> alt.Chart:
+def gpus_by_team(teams: pd.DataFrame, *, max_teams: int = 20) -> alt.Chart:
     """Stacked area of GPUs held by each team, week by week.
 
     Args:
-        teams: The model's teams frame.
-        gpus_per_tranche: GPUs in one tranche (the y axis shows GPUs).
+        teams: The model's teams frame (``gpus`` is in GPUs).
         max_teams: Teams shown by name; the rest are summed into "other teams".
     """
     df = _teams_only(teams)[["week", "team", "kind", "gpus"]].copy()
@@ -100,7 +97,6 @@ def gpus_by_team(
     if df["team"].nunique() > len(keep):
         df.loc[~df["team"].isin(keep), ["team", "kind"]] = [OTHER, "mixed"]
         df = df.groupby(["week", "team", "kind"], as_index=False, sort=False)["gpus"].sum()
-    df["gpus"] = df["gpus"] * gpus_per_tranche
     firsts = df.drop_duplicates("team").sort_values(["kind", "team"], kind="stable")
     domain, colours = team_palette(dict(zip(firsts["team"], firsts["kind"], strict=True)))
     rank = {t: i for i, t in enumerate(domain)}
@@ -154,7 +150,7 @@ def stress_heatmap(teams: pd.DataFrame, *, max_teams: int = 40) -> alt.Chart:
             its own, is left out).
         max_teams: Most teams shown; with more, the most stressed on average are kept.
     """
-    df = _teams_only(teams)[["week", "team", "kind", "stress", "burnout", "gpus", "demand"]]
+    df = _teams_only(teams)[["week", "team", "kind", "stress", "burnout", "gpus", "need_gpus"]]
     names = df["team"].unique()
     if names.size > max_teams:
         keep = set(top_teams(df, "stress", max_teams))
@@ -187,8 +183,8 @@ def stress_heatmap(teams: pd.DataFrame, *, max_teams: int = 40) -> alt.Chart:
                 "week:O",
                 alt.Tooltip("stress:Q", format=".2f"),
                 alt.Tooltip("burnout:Q", format=".2f"),
-                alt.Tooltip("gpus:Q", format=",.1f", title="tranches held"),
-                alt.Tooltip("demand:Q", format=",.1f", title="tranches needed"),
+                alt.Tooltip("gpus:Q", format=",.0f", title="GPUs held"),
+                alt.Tooltip("need_gpus:Q", format=",.0f", title="GPUs needed"),
             ],
         )
         .properties(height=90 + HEATMAP_ROW_PX * n_teams)

@@ -56,7 +56,7 @@ def _market_tab(view: state.ModelView, gpt: int) -> None:
         return
     state.show_chart(
         "gpus",
-        lambda: charts.gpus_by_team(view.teams, gpus_per_tranche=gpt),
+        lambda: charts.gpus_by_team(view.teams),
         "GPUs held by each team, week by week",
     )
     if view.weeks["price"].notna().any():

@@ -278,9 +278,9 @@ WALKTHROUGH: list[tuple[str, tuple[str, ...], str, str, str]] = [
         "9–12 min",
         ("stargate",),
         "explore",
-        "Idle GPUs under abundance",
+        "Idle tranches under abundance",
         "With **stargate** loaded, set the allocation rule to **Equal share**, apply, run "
-        "all 52 weeks and note *Idle GPUs* and *Allocative efficiency*. Then run it again "
+        "all 52 weeks and note *Idle tranches* and *Allocative efficiency*. Then run it again "
         "under **Max-min fair**, and under the uniform-price market with *Spot pool for "
         "unsold tranches* on. Equal share leaves idle what capped teams cannot use; rules "
         "without money leave unallocated what nobody reports needing; the spot pool hands "

@@ -265,5 +265,8 @@ def _new_offer(ws: Workshop, token: str, view: SeatView, story: SeatStory) -> No
         st.number_input(
             "weeks", min_value=1, max_value=MAX_LOAN_WEEKS, value=2, step=1, key="play_offer_weeks"
         )
-        st.caption(f"You hold {view.gpus:,.0f} GPUs and {view.budget:,.0f} credits.")
+        st.caption(
+            f"You hold {view.tranches:,.0f} tranches ({view.tranches * view.gpus_per_tranche:,.0f} "
+            f"GPUs) and {view.budget:,.0f} credits; loans are in tranches."
+        )
         st.button("Send offer", key="play_offer_send", on_click=_send_offer, args=(ws, token))

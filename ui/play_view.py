@@ -34,17 +34,31 @@ def stress_words(stress: float) -> str:
 def team(view: SeatView, story: SeatStory) -> None:
     """The team: kind, GPUs held and needed, credits, stress, project or product."""
     st.subheader(f"{md_escape(view.team)} · {view.kind} team", anchor=False)
-    gap = view.need - view.gpus
+    gpt = view.gpus_per_tranche
+    gap = view.need_tranches - view.tranches
     with st.container(horizontal=True, key="play_team_metrics"):
-        st.metric("GPUs held", f"{view.gpus:,.0f}", border=True, width=150)
-        st.metric("GPUs needed", f"{view.need:,.0f}", border=True, width=150)
+        st.metric(
+            "GPUs held",
+            f"{view.tranches * gpt:,.0f}",
+            help=f"{view.tranches:,.0f} tranches of {gpt:,} GPUs",
+            border=True,
+            width=150,
+        )
+        st.metric(
+            "GPUs needed",
+            f"{view.need_tranches * gpt:,.0f}",
+            help=f"{view.need_tranches:,.1f} tranches of {gpt:,} GPUs",
+            border=True,
+            width=150,
+        )
         st.metric("Credits", f"{view.budget:,.0f}", border=True, width=150)
         st.metric(
             f"Stress ({stress_words(story.stress)})", f"{story.stress:.2f}", border=True, width=150
         )
     if gap > 0.5:
         st.warning(
-            f"Will you get your compute? You are {gap:,.0f} GPUs short of what you need.",
+            f"Will you get your compute? You are {gap * gpt:,.0f} GPUs ({gap:,.1f} tranches) "
+            "short of what you need.",
             icon=":material/hourglass_top:",
         )
     else:
@@ -129,7 +143,7 @@ def your_weeks(story: SeatStory) -> None:
         st.dataframe(
             {
                 "week": [w.week + 1 for w in story.weeks],
-                "GPUs": [round(w.gpus, 1) for w in story.weeks],
+                "tranches held": [round(w.tranches, 1) for w in story.weeks],
                 "won": [round(w.won, 1) for w in story.weeks],
                 "paid": [round(w.paid, 1) for w in story.weeks],
                 "price": [None if math.isnan(w.price) else round(w.price, 1) for w in story.weeks],

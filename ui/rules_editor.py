@@ -173,9 +173,9 @@ def _widget(f: RuleField, sc: Scenario) -> Any:
             hide_index=True,
             column_config={
                 "week": st.column_config.NumberColumn("week", min_value=0, step=1),
-                "tranches": st.column_config.NumberColumn("tranches", min_value=0.0),
+                "gpus": st.column_config.NumberColumn("GPUs", min_value=0.0, format="%.0f"),
             },
-            alt="Go-live events: week and tranches",
+            alt="Go-live events: week and GPUs",
         )
     return _number(f)
 

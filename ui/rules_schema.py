@@ -105,7 +105,7 @@ SECTIONS: tuple[Section, ...] = (
     Section(
         "Supply",
         (
-            RuleField("supply.initial_tranches", "Fleet at week 0 (tranches)", "float", 10.0),
+            RuleField("supply.initial_gpus", "Fleet at week 0 (GPUs)", "float", 1000.0, "%.0f"),
             RuleField("supply.growth_per_week", "Growth per week", "float", 0.001, "%.3f"),
             RuleField(GO_LIVE, "Go-live events", "events"),
         ),
@@ -214,8 +214,8 @@ def help_text(key: str) -> str:
         )
     if key == GO_LIVE:
         return (
-            "Data-centre capacity going live: in week `week`, `tranches` tranches join the "
-            "fleet. Add or delete rows; weeks ≥ 0, tranches ≥ 0."
+            "Data-centre capacity going live: in week `week`, `gpus` GPUs join the "
+            "fleet. Add or delete rows; weeks ≥ 0, GPUs ≥ 0."
         )
     if key == FILL_UNSOLD:
         money = ", ".join(m.label for m in market.MECHANISMS.values() if m.uses_money)
@@ -298,11 +298,9 @@ def widget_values(sc: Scenario) -> dict[str, Any]:
 
 
 def events_frame(events: Iterable[Any]) -> pd.DataFrame:
-    """Go-live events as an editable table with columns ``week`` and ``tranches``."""
-    rows = [{"week": int(e.week), "tranches": float(e.tranches)} for e in events]
-    return pd.DataFrame(rows, columns=["week", "tranches"]).astype(
-        {"week": "Int64", "tranches": "float64"}
-    )
+    """Go-live events as an editable table with columns ``week`` and ``gpus``."""
+    rows = [{"week": int(e.week), "gpus": float(e.gpus)} for e in events]
+    return pd.DataFrame(rows, columns=["week", "gpus"]).astype({"week": "Int64", "gpus": "float64"})
 
 
 def _cell(value: Any) -> Any:
@@ -320,10 +318,10 @@ def events_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """
     out = []
     for row in frame.to_dict("records"):
-        week, tranches = _cell(row.get("week")), _cell(row.get("tranches"))
-        if week is None and tranches is None:
+        week, gpus = _cell(row.get("week")), _cell(row.get("gpus"))
+        if week is None and gpus is None:
             continue
-        out.append({"week": week, "tranches": tranches})
+        out.append({"week": week, "gpus": gpus})
     return out
 
 

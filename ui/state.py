@@ -338,9 +338,7 @@ def _fmt_delta(value: float, previous: float | None, fmt: str) -> str | None:
 
 
 def kpi_label(metric: RunMetric) -> str:
-    """A KPI's label: the metric's registered label, tranches counted as GPUs."""
-    if metric.unit == "tranches":
-        return metric.label.replace("tranches", "GPUs").replace("Tranches", "GPUs")
+    """A KPI's label: the metric's registered label (as Compare, sweeps and the CLI say it)."""
     return metric.label
 
 
@@ -349,7 +347,8 @@ def compute_kpis(weeks: pd.DataFrame, gpus_per_tranche: int = 1) -> list[Kpi]:
 
     Label, number format, help and the colour of the change come from each metric's entry
     in ``game.run_metrics.RUN_METRICS`` (up is green when higher is better, red when lower
-    is better). Metrics counted in tranches (idle) are shown in GPUs.
+    is better). Metrics counted in tranches (idle) stay in tranches, as on every page; their
+    help says how many GPUs that is.
 
     Args:
         weeks: ``model.weeks_frame()`` (may be empty before the first week).
@@ -361,21 +360,23 @@ def compute_kpis(weeks: pd.DataFrame, gpus_per_tranche: int = 1) -> list[Kpi]:
     out = []
     for name in KPI_METRICS:
         metric = RUN_METRICS[name]
-        in_gpus = metric.unit == "tranches"
-        scale = float(gpus_per_tranche) if in_gpus else 1.0
-        fmt = ",.0f" if in_gpus else metric.fmt
+        in_tranches = metric.unit == "tranches"
+        fmt = metric.fmt
         help_text = metric.description
         if metric.how == "total":
             help_text += " Shown: this week's value (runs are summarised by the total)."
-        if in_gpus:
-            help_text += f" Shown in GPUs ({gpus_per_tranche:,} per tranche)."
         label, colour = kpi_label(metric), DELTA_COLOURS.get(metric.better, "off")
         column = metric.column
         if weeks.empty or column not in weeks.columns:
             out.append(Kpi(label, "—", None, colour, help_text))
             continue
-        value = float(weeks[column].iloc[-1]) * scale
-        prev = float(weeks[column].iloc[-2]) * scale if len(weeks) > 1 else None
+        value = float(weeks[column].iloc[-1])
+        prev = float(weeks[column].iloc[-2]) if len(weeks) > 1 else None
+        if in_tranches and not math.isnan(value):
+            help_text += (
+                f" In tranches of {gpus_per_tranche:,} GPUs: this week "
+                f"{value * gpus_per_tranche:,.0f} GPUs."
+            )
         shown = "—" if math.isnan(value) else format(value, fmt)
         out.append(Kpi(label, shown, _fmt_delta(value, prev, fmt), colour, help_text))
     return out

@@ -19,7 +19,7 @@ def _team_rows(teams: pd.DataFrame, team: str) -> pd.DataFrame:
     return teams.loc[teams["team"] == team]
 
 
-TRANCHE_LABELS = {"gpus": "held", "demand": "needed", "won": "won this week"}
+TRANCHE_LABELS = {"tranches": "held", "need_tranches": "needed", "won": "won this week"}
 REALLOCATION_LABELS = {"moved": "fast-tracked to it", "reclaimed": "reclaimed from it"}
 
 
@@ -38,9 +38,9 @@ def team_tranches(teams: pd.DataFrame, team: str) -> alt.Chart:
         rows,
         labels,
         series="series",
-        value="tranches",
+        value="amount",
         title=f"{team}: tranches {what}",
-        y=alt.Y("tranches:Q", title="tranches"),
+        y=alt.Y("amount:Q", title="tranches"),
         fmt=",.1f",
         dashed=True,
         height=260,

@@ -43,13 +43,14 @@ def team_row(teams: pd.DataFrame, team: str) -> pd.Series | None:
     return None if rows.empty else rows.iloc[-1]
 
 
-def summary_line(row: pd.Series, gpus_per_tranche: int) -> str:
-    """One line on where a team stands this week."""
+def summary_line(row: pd.Series) -> str:
+    """One line on where a team stands this week (holdings and need in GPUs)."""
     strategy = str(row["strategy"]).replace("_", " ")
     return (
         f"**{row['team']}** · {row['kind']} team · bids as *{strategy}* · "
-        f"{row['headcount']:.0f} people · holds {row['gpus'] * gpus_per_tranche:,.0f} GPUs "
-        f"of {row['demand'] * gpus_per_tranche:,.0f} needed · stress {row['stress']:.2f}"
+        f"{row['headcount']:.0f} people · holds {row['gpus']:,.0f} GPUs "
+        f"({row['tranches']:,.0f} tranches) of {row['need_gpus']:,.0f} needed · "
+        f"stress {row['stress']:.2f}"
     )
 
 
@@ -141,12 +142,11 @@ def show_team_detail(team: str) -> None:
     """Draw the detail of one team for the live model's current week."""
     model = state.live_model()
     view = state.current_view()
-    gpt = model.scenario.supply.gpus_per_tranche
     row = team_row(view.teams, team)
     if row is None:
         st.info(f"{team}: no week played yet. Press Step, Play or Run.", icon=":material/info:")
         return
-    st.markdown(summary_line(row, gpt))
+    st.markdown(summary_line(row))
     a, b = st.columns(2)
     with a:
         state.show_chart(

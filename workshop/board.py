@@ -83,7 +83,7 @@ def board(ws: Workshop, *, anonymise: bool = False) -> Board:
                 "team": shown,
                 "kind": kinds,
                 "seat": [i in seated for i in range(len(names))],
-                "gpus": [float(g) for g in model.teams.gpus],
+                "gpus": list(model.teams.gpus * model.scenario.supply.gpus_per_tranche),
                 "stress": [float(x) for x in model.teams.stress],
             }
         )

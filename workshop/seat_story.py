@@ -49,7 +49,7 @@ class WeekRow:
     """One week of the seat's team: what it held, won, paid and how it felt."""
 
     week: int
-    gpus: float
+    tranches: float
     won: float
     paid: float
     price: float
@@ -146,7 +146,7 @@ def _story(s: Session, i: int) -> SeatStory:
     weeks = tuple(
         WeekRow(
             w,
-            float(snap["gpus"][i]),
+            float(snap["tranches"][i]),
             float(snap["won"][i]),
             float(snap["paid"][i]),
             float(prices[w]) if w < len(prices) else math.nan,

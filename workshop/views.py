@@ -20,7 +20,17 @@ if TYPE_CHECKING:
 __all__ = ["OfferView", "SeatStatus", "SeatView", "Status", "Views"]
 
 #: The team's columns of the last week played that a seat sees.
-LAST_WEEK = ("gpus", "demand", "bid", "won", "paid", "credits", "stress", "burnout", "output")
+LAST_WEEK = (
+    "tranches",
+    "need_tranches",
+    "bid",
+    "won",
+    "paid",
+    "credits",
+    "stress",
+    "burnout",
+    "output",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,8 +103,9 @@ class SeatView:
     status: Status
     rule: str
     budget: float
-    gpus: float
-    need: float
+    tranches: float
+    need_tranches: float
+    gpus_per_tranche: int
     values: tuple[float, ...]
     max_units: int
     my_bid: tuple[tuple[int, float], ...] | None
@@ -222,8 +233,9 @@ class Views:
             status=status,
             rule=market.MECHANISMS[sc.clearing_rule].label,
             budget=float(model.credits.balances[i]),
-            gpus=float(model.teams.gpus[i]),
-            need=float(model.teams.need[i]),
+            tranches=float(model.teams.gpus[i]),
+            need_tranches=float(model.teams.need[i]),
+            gpus_per_tranche=int(sc.supply.gpus_per_tranche),
             values=() if values is None else tuple(float(v) for v in values),
             max_units=sc.market.max_units_per_bid,
             my_bid=my_bid,

@@ -360,7 +360,7 @@ class ComputeGame(mesa.Model):
         """One row per team and week (the reallocation group included, kind ``reallocation``)."""
         names = [*self.teams.names, self.reallocation.name]
         kinds = [KIND_NAMES[k] for k in self.teams.kind] + ["reallocation"]
-        return self.recorder.teams_frame(names, kinds)
+        return self.recorder.teams_frame(names, kinds, self.scenario.supply.gpus_per_tranche)
 
     def negotiations_frame(self) -> pd.DataFrame:
         """One row per automatic negotiation: openings, rounds, outcome, price, Nash price."""

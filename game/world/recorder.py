@@ -50,8 +50,10 @@ TEAM_COLUMNS = (
     "kind",
     "strategy",
     "phase",
+    "tranches",
+    "need_tranches",
     "gpus",
-    "demand",
+    "need_gpus",
     "bid",
     "won",
     "paid",
@@ -74,14 +76,16 @@ averaged over the tranches a team bid for (0 = truthful, empty: no bid); ``regre
 full-information learner's external regret so far per week learned (the best fixed choice
 in hindsight minus what its bids realised, credits; empty for other strategies); ``utility`` is
 the week's quasi-linear utility, ``output_value − valuation.credit_value × paid``.
-``gpus`` is tranches held on every row (0 for the reallocation group); ``moved`` is
-tranches the reallocation group fast-tracked to a team this week (on its own row: all it
-handed out), ``reclaimed`` tranches it took from a team this week (on its own row: all it
-took back)."""
+``tranches`` is tranches held on every row (0 for the reallocation group) and
+``need_tranches`` what the team needs, in tranches; ``gpus`` and ``need_gpus`` are the same
+in GPUs (``× supply.gpus_per_tranche``). ``bid`` and ``paid`` are credits, ``won`` tranches
+won at auction; ``moved`` is tranches the reallocation group fast-tracked to a team this
+week (on its own row: all it handed out), ``reclaimed`` tranches it took from a team this
+week (on its own row: all it took back)."""
 
 _TEAM_ARRAYS = (
-    "gpus",
-    "demand",
+    "tranches",
+    "need_tranches",
     "bid",
     "won",
     "paid",
@@ -140,12 +144,15 @@ class Recorder:
         """Return one row per week with the columns of :data:`WEEK_COLUMNS`."""
         return pd.DataFrame(self.week_rows, columns=list(WEEK_COLUMNS))
 
-    def teams_frame(self, names: list[str], kinds: list[str]) -> pd.DataFrame:
+    def teams_frame(
+        self, names: list[str], kinds: list[str], gpus_per_tranche: int = 1000
+    ) -> pd.DataFrame:
         """Return one row per team and week with the columns of :data:`TEAM_COLUMNS`.
 
         Args:
             names: Team names, in row order (the reallocation group last).
             kinds: ``research``, ``product`` or ``reallocation`` per team.
+            gpus_per_tranche: GPUs in a tranche (for ``gpus`` and ``need_gpus``).
         """
         if not self.team_snaps:
             return pd.DataFrame(columns=list(TEAM_COLUMNS))
@@ -170,4 +177,6 @@ class Recorder:
         }
         for col in _TEAM_ARRAYS:
             data[col] = column(col)
+        data["gpus"] = data["tranches"] * gpus_per_tranche
+        data["need_gpus"] = data["need_tranches"] * gpus_per_tranche
         return pd.DataFrame(data, columns=list(TEAM_COLUMNS))

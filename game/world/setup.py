@@ -10,6 +10,7 @@ import numpy as np
 
 from agents.strategies import STRATEGIES, BiddingStrategy
 from agents.table import PRODUCT, RESEARCH, TeamTable
+from game import units
 from game.scenario import Scenario
 from game.team_specs import TeamSpec, lab_order
 from game.world.phases import lifecycle
@@ -158,7 +159,7 @@ def build_table(sc: Scenario, rng: np.random.Generator) -> TeamTable:
         need=np.zeros(n),
     )
     research = np.flatnonzero(kind == RESEARCH)
-    planned = _plan_projects(table, specs)
+    planned = _plan_projects(table, specs, sc.supply.gpus_per_tranche)
     lifecycle.start_projects(table, research, 0, 1.0, sc, rng)
     table.project_age[research] = np.floor(
         rng.uniform(0, 1, research.size) * table.project_duration[research]
@@ -166,15 +167,17 @@ def build_table(sc: Scenario, rng: np.random.Generator) -> TeamTable:
     _place_projects(table, planned)
     table.waiting_since[research] = -1
     product = table.is_product
-    table.demand[product] = sc.product.demand_per_person * headcount[product]
+    table.demand[product] = sc.product.users(sc.product.demand_per_person) * headcount[product]
     for i, spec in enumerate(specs):
         if spec is not None and spec.demand is not None:
-            table.demand[i] = spec.demand
+            table.demand[i] = sc.product.users(spec.demand)
     table.demand_base[product] = table.demand[product]
     return table
 
 
-def _plan_projects(table: TeamTable, specs: list[TeamSpec | None]) -> list[tuple[int, int]]:
+def _plan_projects(
+    table: TeamTable, specs: list[TeamSpec | None], gpus_per_tranche: int
+) -> list[tuple[int, int]]:
     """Queue the ``[[teams]]`` table's projects in place of generated ones.
 
     Called before the week-0 projects start: a project that started before week 0 is
@@ -190,7 +193,7 @@ def _plan_projects(table: TeamTable, specs: list[TeamSpec | None]) -> list[tuple
             continue
         project = spec.projects[0]
         table.plan_start[i] = max(project.start, 0)
-        table.plan_peak[i] = project.size
+        table.plan_peak[i] = units.tranches(project.size, gpus_per_tranche)
         table.plan_duration[i] = project.deadline - project.start
         planned.append((i, project.start))
     return planned
@@ -220,7 +223,8 @@ def seed_holdings(table: TeamTable, sc: Scenario) -> None:
     t = table
     p = sc.product
     progress = t.project_age / np.maximum(t.project_duration, 1)
-    idle_need = lifecycle.IDLE_NEED_SHARE * sc.projects.need_per_person * t.headcount
+    per_person = units.tranches(sc.projects.need_per_person, sc.supply.gpus_per_tranche)
+    idle_need = lifecycle.IDLE_NEED_SHARE * per_person * t.headcount
     research_need = np.where(
         t.project_active, t.project_peak * lifecycle.phase_profile(progress), idle_need
     )
@@ -230,14 +234,14 @@ def seed_holdings(table: TeamTable, sc: Scenario) -> None:
         t.demand * (1 + p.tier_headroom) / p.users_per_tranche,
     )
     t.need = need
-    units = np.floor(sc.supply.initial_tranches * INITIAL_FLEET_SHARE)
+    handout = np.floor(sc.supply.initial_tranches * INITIAL_FLEET_SHARE)
     given = np.array(
         [np.nan if s is None or s.tranches is None else s.tranches for s in _specs(sc)]
     )
     fixed = ~np.isnan(given)
-    units = max(0.0, units - float(given[fixed].sum()))
+    handout = max(0.0, handout - float(given[fixed].sum()))
     total = max(need[~fixed].sum(), 1e-9)
-    share = np.where(fixed, given, np.floor(need / total * units))
+    share = np.where(fixed, given, np.floor(need / total * handout))
     lease_weeks = t.leases.shape[1]
     for col in range(lease_weeks):
         t.leases[:, col] = np.floor(share / lease_weeks) + (col < share % lease_weeks)

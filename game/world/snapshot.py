@@ -1,8 +1,9 @@
 """Every team's state at the end of a week: the rows of the teams table.
 
-The reallocation group follows the teams as one more row. Every row's ``gpus`` is GPU
-tranches held (the group holds none), so summing ``gpus`` over a week's rows gives what
-the teams hold; what the group moved is in ``moved`` and ``reclaimed``.
+The reallocation group follows the teams as one more row. Every row's ``tranches`` is
+tranches held (the group holds none), so summing it over a week's rows gives what the
+teams hold; what the group moved is in ``moved`` and ``reclaimed``. The teams table adds
+the same holdings and needs in GPUs (:meth:`game.world.recorder.Recorder.teams_frame`).
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ def team_snapshot(
     """
     teams = {
         "phase": phase_codes(table),
-        "gpus": table.gpus.copy(),
-        "demand": table.need.copy(),
+        "tranches": table.gpus.copy(),
+        "need_tranches": table.need.copy(),
         "bid": table.bid_total.copy(),
         "won": table.won.copy(),
         "paid": table.paid.copy(),
@@ -54,8 +55,8 @@ def team_snapshot(
     }
     group_row = {
         "phase": REALLOCATING,
-        "gpus": 0.0,
-        "demand": 0.0,
+        "tranches": 0.0,
+        "need_tranches": 0.0,
         "bid": 0.0,
         "won": 0.0,
         "paid": 0.0,

@@ -129,7 +129,7 @@ def metrics_section() -> None:
         "sweeps and by `crunch run`; Explore's KPI row shows six of them week by week, with "
         "the same labels. Output value, efficiency, Nash welfare and envy "
         "value holdings with the teams' own production (*Behaviour models → Values from "
-        "production*), never with their bids. Idle GPUs and utilisation count against the "
+        "production*), never with their bids. Idle tranches and utilisation count against the "
         "usable (online) fleet."
     )
     table = metrics_table()

@@ -16,6 +16,7 @@ import numpy as np
 from agents.productivity import demand_growth, serving_capacity, tiers_unlocked
 from agents.schema import clip01
 from agents.table import TeamTable
+from game import units
 from game.scenario import Scenario
 
 __all__ = [
@@ -127,7 +128,7 @@ def start_projects(
         2, np.rint(cfg.duration_weeks * rng.uniform(*DURATION_SPREAD, teams.size))
     )
     peak = (
-        cfg.need_per_person
+        units.tranches(cfg.need_per_person, sc.supply.gpus_per_tranche)
         * table.headcount[teams]
         * ambition
         * rng.uniform(*PEAK_SPREAD, teams.size)
@@ -188,7 +189,8 @@ def research_lifecycle(
     start_projects(table, started, week, ambition, sc, rng)
     # Need: peak need shaped by the phase; idle teams keep a little for exploration.
     share = progress(table)
-    idle_need = IDLE_NEED_SHARE * sc.projects.need_per_person * table.headcount * ambition
+    per_person = units.tranches(sc.projects.need_per_person, sc.supply.gpus_per_tranche)
+    idle_need = IDLE_NEED_SHARE * per_person * table.headcount * ambition
     need = np.where(table.project_active, table.project_peak * phase_profile(share), idle_need)
     table.need[research] = need[research]
     return finished, started, unserved_waits
@@ -211,9 +213,9 @@ def product_lifecycle(table: TeamTable, week: int, sc: Scenario) -> np.ndarray:
     p = sc.product
     capacity = serving_capacity(table.gpus[product], p)
     demand = demand_growth(table.demand[product], table.demand_base[product], capacity, p)
-    spike = sum(e.tranches for e in p.demand_spikes if e.week == week)
+    spike = sum(e.gpus for e in p.demand_spikes if e.week == week)
     if spike:
-        demand = demand + spike * p.users_per_tranche / product.size
+        demand = demand + p.users(spike) / product.size
     tiers_before = table.tiers_open[product].copy()
     tiers, demand = tiers_unlocked(capacity, demand, tiers_before, p)
     table.tiers_open[product] = tiers

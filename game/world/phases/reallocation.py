@@ -57,7 +57,7 @@ def launch_age(table: TeamTable, week: int, launches: Iterable[WeekEvent]) -> np
         Per team: the weeks since that launch for product teams, ``-1`` for research
         teams and before any launch.
     """
-    weeks = [e.week for e in launches if e.tranches > 0 and e.week <= week]
+    weeks = [e.week for e in launches if e.gpus > 0 and e.week <= week]
     if not weeks:
         return np.full(table.n, -1, dtype=np.int64)
     return np.where(table.is_product, week - max(weeks), -1).astype(np.int64)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.table import TeamTable
+from game import units
 from game.scenario import SupplyConfig
 from game.world.state import WorldState
 
@@ -54,8 +55,12 @@ def supply_step(
     """
     outage_draw = rng.random()
     growth = fleet * cfg.growth_per_week if week > 0 else 0.0
-    go_live = sum(e.tranches for e in cfg.go_live if e.week == week)
-    expiry = sum(e.tranches for e in cfg.lease_expiry if e.week == week)
+    go_live = units.tranches(
+        sum(e.gpus for e in cfg.go_live if e.week == week), cfg.gpus_per_tranche
+    )
+    expiry = units.tranches(
+        sum(e.gpus for e in cfg.lease_expiry if e.week == week), cfg.gpus_per_tranche
+    )
     new_fleet = max(0.0, fleet + growth + go_live - expiry)
     expiry = fleet + growth + go_live - new_fleet
     outage = cfg.outage_share if outage_draw < cfg.outage_rate else 0.0
