@@ -22,12 +22,12 @@ def urgency(table: TeamTable, sc: Scenario) -> np.ndarray:
 
     Research: deadline urgency ``(elapsed/deadline)²`` of a running project (0 between
     projects). Product: ``clip01(demand/capacity − 1)²``, how far demand exceeds what the
-    team's GPUs serve, with capacity ``gpus × users_per_tranche`` in demand units (so a
-    change of demand units moves nothing).
+    team's tranches serve, with capacity ``tranches × product.users_per_tranche`` in demand
+    units (so a change of demand units moves nothing).
 
     Args:
         table: The team table.
-        sc: The scenario (product serving capacity reads ``product.users_per_tranche``).
+        sc: The scenario (serving capacity: ``product.users_per_gpu`` × GPUs per tranche).
     """
     research = emotion.deadline_urgency(
         table.project_age.astype(float), table.project_duration.astype(float)
