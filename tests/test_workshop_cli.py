@@ -130,7 +130,7 @@ def test_advance_closes_rounds_prints_them_and_refuses_a_finished_workshop(tmp_p
     created = create_workshop(tmp_path / "ws.db", "classroom", seats=2, rounds=3, seed=2)
     assert crunch("workshop", "advance", "--db", created.db, "--rounds", 2) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("round 1 of 3 closed (week 0): rule uniform_price, price ")
+    assert out[0].startswith("round 1 of 3 closed (week 0): rule Uniform price, price ")
     assert out[1].startswith("round 2 of 3 closed (week 1)")
     assert "0 seat(s) played by people, 2 by bots" in out[1]
     assert Workshop(created.db).status().week == 2

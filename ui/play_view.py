@@ -12,7 +12,7 @@ import math
 
 import streamlit as st
 
-from ui.labels import mechanism_label
+from ui.labels import choice_label, mechanism_label
 from ui.text import md_escape
 from workshop import SeatView
 from workshop.seat_story import SeatStory
@@ -97,7 +97,7 @@ def _rule_words(key: str, value: object) -> str:
     if key == "market.mechanism":
         return f"the allocation rule becomes **{md_escape(mechanism_label(str(value)))}**"
     if key == "governance.mode":
-        return f"governance becomes **{md_escape(value)}**"
+        return f"governance becomes **{md_escape(choice_label(str(value)))}**"
     return f"`{md_escape(key)}` becomes **{md_escape(value)}**"
 
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import market
 from game.scenario import Scenario, load_scenario, parse_override
 from workshop.engine import LOCAL_HOST, Created, Workshop, create_workshop
 from workshop.errors import WorkshopError
@@ -174,7 +175,8 @@ def _round_line(w: Workshop, number: int) -> str:
     bots = [] if history is None else history["silent"]
     people = len(w.seat_teams) - len(bots)
     return (
-        f"round {number + 1} of {w.rounds} closed ({span}): rule {mine['rule'].iloc[-1]}, "
+        f"round {number + 1} of {w.rounds} closed ({span}): "
+        f"rule {market.MECHANISMS[mine['rule'].iloc[-1]].label}, "
         f"price {'–' if price != price else f'{price:,.1f}'}, "
         f"output value {mine['output_value'].sum():,.0f}, "
         f"mean stress {mine['mean_stress'].iloc[-1]:.2f}, "
