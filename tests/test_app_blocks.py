@@ -411,3 +411,29 @@ def test_crunch_lists_the_app_command():
 
     args = build_parser().parse_args(["app", "--port", "8502"])
     assert args.port == 8502 and args.func.__name__ == "cmd_app"
+
+
+def test_bidding_charts_average_each_strategy_over_the_teams_that_have_a_value():
+    from ui import bidding_charts
+
+    teams = pd.DataFrame(
+        {
+            "week": [0, 0, 0, 1, 1, 1],
+            "strategy": ["hedge", "hedge", "truthful", "hedge", "hedge", "truthful"],
+            "shading": [0.2, 0.4, 0.0, np.nan, 0.1, 0.0],
+            "regret": [3.0, 5.0, np.nan, 1.0, np.nan, np.nan],
+        }
+    )
+    shading = bidding_charts.shading_frame(teams)
+    assert shading.to_dict("list") == {
+        "week": [0, 0, 1, 1],
+        "strategy": ["hedge", "truthful", "hedge", "truthful"],
+        "shading": [pytest.approx(0.3), 0.0, 0.1, 0.0],
+        "teams": [2, 1, 1, 1],
+    }
+    regret = bidding_charts.regret_frame(teams)
+    assert regret[["week", "strategy", "regret", "teams"]].values.tolist() == [
+        [0, "hedge", 4.0, 2],
+        [1, "hedge", 1.0, 1],
+    ]
+    assert bidding_charts.regret_frame(teams.drop(columns="regret")).empty

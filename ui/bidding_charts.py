@@ -10,6 +10,43 @@ from ui.charts import DEFAULT_HEIGHT, week_x
 __all__ = ["regret_by_strategy", "regret_frame", "shading_by_strategy", "shading_frame"]
 
 
+def _per_strategy(teams: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Mean of a teams-table ``column`` per week and strategy, over the rows that have it.
+
+    Returns:
+        Columns ``week``, ``strategy``, ``column`` and ``teams`` (how many rows counted).
+    """
+    if column not in teams:
+        return pd.DataFrame(columns=["week", "strategy", column, "teams"])
+    told = teams.dropna(subset=[column])
+    if told.empty:
+        return pd.DataFrame(columns=["week", "strategy", column, "teams"])
+    out = told.groupby(["week", "strategy"], as_index=False)[column].agg(
+        **{column: "mean", "teams": "count"}
+    )
+    return out.sort_values(["week", "strategy"], ignore_index=True)
+
+
+def _lines(df: pd.DataFrame, column: str, title: str, axis: str, fmt: str, who: str) -> alt.Chart:
+    """One line per strategy of ``column`` week by week."""
+    return (
+        alt.Chart(df, title=title)
+        .mark_line(point=True)
+        .encode(
+            x=week_x(df),
+            y=alt.Y(f"{column}:Q", title=axis),
+            color=alt.Color("strategy:N", title="strategy"),
+            tooltip=[
+                "week:Q",
+                "strategy:N",
+                alt.Tooltip(f"{column}:Q", format=fmt, title=axis),
+                alt.Tooltip("teams:Q", title=who),
+            ],
+        )
+        .properties(height=DEFAULT_HEIGHT)
+    )
+
+
 def shading_frame(teams: pd.DataFrame) -> pd.DataFrame:
     """Mean bid shading per week and strategy (teams that bid only).
 
@@ -19,32 +56,18 @@ def shading_frame(teams: pd.DataFrame) -> pd.DataFrame:
     Returns:
         Columns ``week``, ``strategy``, ``shading``, ``teams`` (how many bid).
     """
-    bid = teams.dropna(subset=["shading"])
-    if bid.empty:
-        return pd.DataFrame(columns=["week", "strategy", "shading", "teams"])
-    grouped = bid.groupby(["week", "strategy"], as_index=False)["shading"]
-    out = grouped.agg(shading="mean", teams="count")
-    return out.sort_values(["week", "strategy"], ignore_index=True)
+    return _per_strategy(teams, "shading")
 
 
 def shading_by_strategy(teams: pd.DataFrame) -> alt.Chart:
     """Mean ``1 − bid/value`` per strategy, week by week (0 = bids equal values)."""
-    df = shading_frame(teams)
-    return (
-        alt.Chart(df, title="Bid shading by strategy (1 − bid/value; 0 = truthful)")
-        .mark_line(point=True)
-        .encode(
-            x=week_x(df),
-            y=alt.Y("shading:Q", title="mean shading"),
-            color=alt.Color("strategy:N", title="strategy"),
-            tooltip=[
-                "week:Q",
-                "strategy:N",
-                alt.Tooltip("shading:Q", format=".2f", title="mean shading"),
-                alt.Tooltip("teams:Q", title="teams that bid"),
-            ],
-        )
-        .properties(height=DEFAULT_HEIGHT)
+    return _lines(
+        shading_frame(teams),
+        "shading",
+        "Bid shading by strategy (1 − bid/value; 0 = truthful)",
+        "mean shading",
+        ".2f",
+        "teams that bid",
     )
 
 
@@ -57,32 +80,16 @@ def regret_frame(teams: pd.DataFrame) -> pd.DataFrame:
     Returns:
         Columns ``week``, ``strategy``, ``regret``, ``teams``.
     """
-    if "regret" not in teams:
-        return pd.DataFrame(columns=["week", "strategy", "regret", "teams"])
-    told = teams.dropna(subset=["regret"])
-    if told.empty:
-        return pd.DataFrame(columns=["week", "strategy", "regret", "teams"])
-    grouped = told.groupby(["week", "strategy"], as_index=False)["regret"]
-    out = grouped.agg(regret="mean", teams="count")
-    return out.sort_values(["week", "strategy"], ignore_index=True)
+    return _per_strategy(teams, "regret")
 
 
 def regret_by_strategy(teams: pd.DataFrame) -> alt.Chart:
     """Learners' regret so far per week learned (no-regret learning drives it towards 0)."""
-    df = regret_frame(teams)
-    return (
-        alt.Chart(df, title="Learners' regret (best fixed shading in hindsight − realised)")
-        .mark_line(point=True)
-        .encode(
-            x=week_x(df),
-            y=alt.Y("regret:Q", title="credits per week learned"),
-            color=alt.Color("strategy:N", title="strategy"),
-            tooltip=[
-                "week:Q",
-                "strategy:N",
-                alt.Tooltip("regret:Q", format=",.1f", title="regret per week"),
-                alt.Tooltip("teams:Q", title="learners"),
-            ],
-        )
-        .properties(height=DEFAULT_HEIGHT)
+    return _lines(
+        regret_frame(teams),
+        "regret",
+        "Learners' regret (best fixed shading in hindsight − realised)",
+        "credits per week learned",
+        ",.1f",
+        "learners",
     )
