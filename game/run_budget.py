@@ -44,8 +44,8 @@ SECONDS_PER_CELL_WEEK = 1.5e-7  # one cell of the (teams x units) bid matrix, on
 SECONDS_PER_TEAM_WEEK_WRITTEN = 3.5e-5  # building and writing its row of teams.csv
 BYTES_PER_TEAM = 5e3  # agent objects, network ties, table columns
 BYTES_PER_CELL = 400.0  # a (teams x units) cell across the week's working arrays
-BYTES_PER_TEAM_WEEK = 160.0  # the recorded snapshot and event lines
-BYTES_PER_TEAM_WEEK_WRITTEN = 300.0  # the teams table built for teams.csv
+BYTES_PER_TEAM_WEEK = 170.0  # the recorded snapshot (regret included) and event lines
+BYTES_PER_TEAM_WEEK_WRITTEN = 340.0  # teams.csv's table (tranches and GPUs, regret)
 BYTES_PER_BOOK_CELL = 24.0  # a kept market book: bids, values, allocation per cell
 KEEP_BOOKS_MAX_TEAMS = 500  # as game.world.model.KEEP_BOOKS_MAX_TEAMS (importing it loads Mesa)
 

@@ -60,7 +60,7 @@ def test_the_40k_team_20_year_probe_is_refused_at_once_with_the_estimate_and_the
     assert status == 2, err[-2000:]
     line = err.strip()
     assert len(line.splitlines()) == 1 and "Traceback" not in line
-    assert "this run would take about 7.2 GB of memory" in line
+    assert "this run would take about 7.6 GB of memory" in line
     assert "40,000 teams x 1,040 weeks" in line and "--allow-large" in line
     assert time.monotonic() - started < 30 and peak < 1 * GB
 

@@ -177,7 +177,7 @@ def _play_the_workshop(browser, url: str, folder) -> None:
 
     # -- 6. Player 2 lends player 1 a tranche; player 1 accepts; both see the deal.
     lender, borrower = players[2], players[1]
-    assert ws.view(tokens[2]).gpus >= 1
+    assert ws.view(tokens[2]).tranches >= 1
     choose(lender, "play_offer_team", teams[1])
     lender.locator(".st-key-play_offer_direction").get_by_text("Lend tranches to them").click()
     settle(lender)

@@ -360,8 +360,7 @@ def compute_kpis(weeks: pd.DataFrame, gpus_per_tranche: int = 1) -> list[Kpi]:
     out = []
     for name in KPI_METRICS:
         metric = RUN_METRICS[name]
-        in_tranches = metric.unit == "tranches"
-        fmt = metric.fmt
+        in_tranches, fmt = metric.unit == "tranches", metric.fmt
         help_text = metric.description
         if metric.how == "total":
             help_text += " Shown: this week's value (runs are summarised by the total)."
@@ -373,10 +372,8 @@ def compute_kpis(weeks: pd.DataFrame, gpus_per_tranche: int = 1) -> list[Kpi]:
         value = float(weeks[column].iloc[-1])
         prev = float(weeks[column].iloc[-2]) if len(weeks) > 1 else None
         if in_tranches and not math.isnan(value):
-            help_text += (
-                f" In tranches of {gpus_per_tranche:,} GPUs: this week "
-                f"{value * gpus_per_tranche:,.0f} GPUs."
-            )
+            gpus = value * gpus_per_tranche
+            help_text += f" In tranches of {gpus_per_tranche:,} GPUs: {gpus:,.0f} GPUs."
         shown = "—" if math.isnan(value) else format(value, fmt)
         out.append(Kpi(label, shown, _fmt_delta(value, prev, fmt), colour, help_text))
     return out
