@@ -256,11 +256,11 @@ WALKTHROUGH: list[tuple[str, tuple[str, ...], str, str, str]] = [
         (),
         "explore",
         "Relief arrives",
-        "Carry on with the same game: press **Play** and watch week 10, when 20 tranches go "
-        "live. Does stress fall everywhere at once? Open *Pressure* (the heat map) and "
-        "*Market* (price). Pick a team, choose a week under *Why did I get this?* and read "
-        "its bids against the price. Ask: *would it have done better under another rule on "
-        "the same bids?*",
+        "Carry on with the same game: press **Play** and watch week 10, when 20,000 GPUs (20 "
+        "tranches) go live. Does stress fall everywhere at once? Open *Pressure* (the heat "
+        "map) and *Market* (price). Pick a team, choose a week under *Why did I get this?* "
+        "and read its bids against the price. Ask: *would it have done better under another "
+        "rule on the same bids?*",
     ),
     (
         "6–9 min",
