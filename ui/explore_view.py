@@ -234,8 +234,15 @@ def live_view() -> None:
         f"cleared by **{mechanism_label(rule)}**{governance.lower()}"
     )
     _kpi_row(view)
+    _tabs()
+
+
+@st.fragment
+def _tabs() -> None:
+    """The tabs, only the open one drawn: switching tabs reruns this alone, not the KPIs."""
+    view = state.current_view()
     tabs = st.tabs(TABS, key="explore_tab", on_change="rerun")
-    gpt = sc_now.supply.gpus_per_tranche
+    gpt = state.scenario().supply.gpus_per_tranche
     bodies = [
         lambda: _market_tab(view, gpt),
         lambda: _pressure_tab(view),
