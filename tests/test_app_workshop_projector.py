@@ -61,3 +61,15 @@ def test_hide_team_names_replaces_every_name_on_the_projector(played):
     assert not [n for n in names if n in text]
     board = app.dataframe[0].value
     assert sorted(board["team"]) == sorted(anonymous_names(len(names)))
+
+
+def test_the_projector_heat_map_labels_every_team():
+    import pandas as pd
+
+    from ui.projector_view import stress_heatmap
+
+    stress = pd.DataFrame(
+        {"team": [f"T{i}" for i in range(12)], "week": 1, "stress": [i / 12 for i in range(12)]}
+    )
+    axis = stress_heatmap(stress).to_dict()["encoding"]["y"]["axis"]
+    assert axis["labelOverlap"] is False  # Vega would otherwise drop every other name

@@ -56,7 +56,7 @@ def stress_heatmap(stress: pd.DataFrame) -> alt.Chart:
         .mark_rect()
         .encode(
             x=alt.X("week:O", title="week"),
-            y=alt.Y("team:N", sort=None, title=None),
+            y=alt.Y("team:N", sort=None, title=None, axis=alt.Axis(labelOverlap=False)),
             color=alt.Color(
                 "stress:Q", scale=alt.Scale(domain=[0, 1], scheme="orangered"), title="stress"
             ),
