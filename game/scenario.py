@@ -220,7 +220,8 @@ class Scenario(Params):
             try:
                 keys.set_key(Scenario, data, key, value)
             except keys.UnknownKey as err:
-                raise ScenarioError(str(err)) from None
+                renamed = units.RENAMED.get(tuple(str(key).split(".")))
+                raise ScenarioError(renamed or str(err)) from None
         return scenario_from_dict(data, trusted=True)
 
     def late_event(self, horizon: int | None = None) -> tuple[str, int] | None:

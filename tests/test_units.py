@@ -46,3 +46,8 @@ def test_a_key_counted_in_tranches_before_is_refused_naming_its_replacement(toml
     with pytest.raises(ScenarioError, match=names.replace(".", r"\.")) as err:
         scenario_from_toml(toml)
     assert "\n" not in str(err.value)
+
+
+def test_a_renamed_key_given_with_set_names_its_replacement():
+    with pytest.raises(ScenarioError, match=r"supply\.initial_gpus: give the fleet in GPUs"):
+        load_scenario("lab-2025", {"supply.initial_tranches": 80})
