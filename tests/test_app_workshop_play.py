@@ -39,7 +39,7 @@ def test_the_play_page_shows_the_seats_team_and_not_other_teams_credits(room):
     assert _budget_text(ws, other.token) not in text
     assert "Round 1 of 3" in text and "bidding is open" in text
     # the marginal value of each tranche is shown beside the form
-    assert app.dataframe[0].value["value"].iloc[0] == pytest.approx(
+    assert app.table[0].value["value"].iloc[0] == pytest.approx(
         round(ws.view(mine.token).values[0], 1)
     )
 

@@ -60,5 +60,5 @@ def page_text(app: AppTest) -> str:
     for kind in ("markdown", "caption", "error", "warning", "info", "success", "subheader"):
         parts += [str(e.value) for e in getattr(app, kind)]
     parts += [f"{m.label} {m.value}" for m in app.metric]
-    parts += [e.value.to_string() for e in app.dataframe]
+    parts += [e.value.to_string() for e in [*app.dataframe, *app.table]]
     return unescaped("\n".join(parts))

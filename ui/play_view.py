@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
 import streamlit as st
 
 from ui.labels import choice_label, mechanism_label
@@ -124,14 +125,16 @@ def result(story: SeatStory) -> None:
     with st.expander("Why did I get this?", expanded=True):
         st.markdown(md_escape(last.text))
         if last.bids:
-            st.dataframe(
-                {
-                    "tranche": list(range(1, len(last.bids) + 1)),
-                    "your bid": [round(b, 1) for b in last.bids],
-                    "your value": [round(v, 1) for v in last.values],
-                },
+            st.table(
+                pd.DataFrame(
+                    {
+                        "tranche": range(1, len(last.bids) + 1),
+                        "your bid": [round(b, 1) for b in last.bids],
+                        "your value": [round(v, 1) for v in last.values],
+                    }
+                ),
                 hide_index=True,
-                width="stretch",
+                border="horizontal",
             )
 
 
@@ -139,7 +142,10 @@ def your_weeks(story: SeatStory) -> None:
     """The team's weeks so far (own team only)."""
     if not story.weeks:
         return
-    with st.expander("Your weeks so far"):
+    weeks = st.expander("Your weeks so far", key="play_weeks", on_change="rerun")
+    if not weeks.open:  # drawn only while open: every player's page reruns at each close
+        return
+    with weeks:
         st.dataframe(
             {
                 "week": [w.week + 1 for w in story.weeks],

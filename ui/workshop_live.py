@@ -33,6 +33,7 @@ from workshop.live import Marker, tick
 __all__ = [
     "WORKSHOPS_ENV",
     "clock_text",
+    "drawn",
     "find_workshop",
     "last_marker",
     "link",
@@ -153,6 +154,7 @@ def refused(message: str, *, what: str = "link") -> None:
     """
     st.error(f"This {what} does not open anything here: {message}", icon=":material/block:")
     st.caption("Check the link you were given, or ask the host for a new one.")
+    drawn()  # the refusal is what this state of the workshop shows: no rerun loop
     st.stop()
 
 
@@ -160,10 +162,12 @@ def poll(ws: Workshop, render: Callable[[], None], key: str) -> None:
     """Draw ``render`` in a fragment that polls the workshop about once a second.
 
     Each poll closes a window whose timer ran out and reads the change marker
-    (:func:`workshop.live.tick`); when it differs from the one the page was drawn with,
-    the whole page reruns, otherwise only ``render`` (a clock, say) is drawn again. Call
-    it before the page reads anything else, so that a change made while the page is being
-    drawn is caught by the next poll.
+    (:func:`workshop.live.tick`); when it differs from the one the page was last drawn
+    *to the end* with (:func:`drawn`, which the page calls last), the whole page reruns,
+    otherwise only ``render`` (a clock, say) is drawn again. A page run that was cut short
+    (a fragment run can interrupt a full rerun) therefore never counts as drawn: the next
+    poll asks again. Call it before the page reads anything else, so that a change made
+    while the page is being drawn is caught by the next poll.
 
     Args:
         ws: The workshop the page shows.
@@ -171,17 +175,26 @@ def poll(ws: Workshop, render: Callable[[], None], key: str) -> None:
         key: A name for this page's marker in the session state.
     """
     state_key = _marker_key(key)
+    st.session_state[_PAGE_KEY] = key
 
     @st.fragment(run_every=POLL_SECONDS)
     def _poll() -> None:
         marker: Marker = tick(ws)
-        seen = st.session_state.get(state_key)
-        st.session_state[state_key] = marker
-        if seen is not None and seen != marker and _in_fragment_rerun():
+        st.session_state[state_key] = marker  # the clock shows the latest
+        if not _in_fragment_rerun():  # the whole page is being drawn with this marker
+            st.session_state[_pending_key(key)] = marker
+        elif st.session_state.get(_drawn_key(key)) != marker:
             st.rerun(scope="app")
         render()
 
     _poll()
+
+
+def drawn() -> None:
+    """Record that the page polled by :func:`poll` was drawn to the end (call it last)."""
+    key = st.session_state.get(_PAGE_KEY)
+    if key is not None:
+        st.session_state[_drawn_key(key)] = st.session_state.get(_pending_key(key))
 
 
 def _in_fragment_rerun() -> bool:
@@ -194,6 +207,18 @@ def _in_fragment_rerun() -> bool:
 
 def _marker_key(key: str) -> str:
     return f"_workshop_marker_{key}"
+
+
+def _pending_key(key: str) -> str:
+    return f"_workshop_drawing_{key}"
+
+
+def _drawn_key(key: str) -> str:
+    return f"_workshop_drawn_{key}"
+
+
+#: Session key naming the page :func:`poll` polls (what :func:`drawn` records).
+_PAGE_KEY = "_workshop_polled_page"
 
 
 def last_marker(key: str) -> Marker | None:

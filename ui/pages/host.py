@@ -10,7 +10,7 @@ read or written.
 import streamlit as st
 
 from ui import host_actions, host_console, host_create
-from ui.workshop_live import find_workshop, link, refused
+from ui.workshop_live import drawn, find_workshop, link, refused
 
 workshop_id, token = link()
 if not workshop_id and not token:
@@ -26,3 +26,4 @@ if not ws.is_host(token):
     refused("it is not this workshop's host link (a player's link opens the Play page).",
             what="host link")  # fmt: skip
 host_console.console(ws, token)
+drawn()  # last: the console shows this state of the workshop in full

@@ -11,7 +11,7 @@ import streamlit as st
 
 from ui import play_forms, play_view
 from ui.text import md_escape
-from ui.workshop_live import clock_text, find_workshop, last_marker, link, poll, refused
+from ui.workshop_live import clock_text, drawn, find_workshop, last_marker, link, poll, refused
 from workshop import AccessError
 from workshop.seat_story import seat_story
 
@@ -70,3 +70,4 @@ elif phase == "finished":
 
 play_view.result(story)
 play_view.your_weeks(story)
+drawn()  # last: the page shows this state of the workshop in full

@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import projector_view
-from ui.workshop_live import clock_text, find_workshop, last_marker, link, poll, refused
+from ui.workshop_live import clock_text, drawn, find_workshop, last_marker, link, poll, refused
 from workshop.board import board
 
 wid, token = link()
@@ -29,3 +29,4 @@ def _clock() -> None:
 poll(ws, _clock, key="projector")
 anonymise = st.toggle("Hide team names", key="projector_anonymise")
 projector_view.draw(board(ws, anonymise=anonymise))
+drawn()  # last: the page shows this state of the workshop in full
