@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from sweep_helpers import start_sweep, wait_for_rows
 
 from crunch.cli import main
 from experiments.export import write_runs, write_weekly
@@ -187,17 +184,6 @@ def test_a_bad_parquet_target_is_refused_in_one_line(
     assert db.read_bytes() == before and list(folder.iterdir()) == []
 
 
-def _stored(db: Path) -> int:
-    try:
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1)
-        try:
-            return conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        return 0
-
-
 @pytest.mark.slow
 def test_the_weekly_rows_of_finished_runs_survive_a_killed_sweep(tmp_path):
     sweep_file = tmp_path / "long.toml"
@@ -207,19 +193,9 @@ def test_the_weekly_rows_of_finished_runs_survive_a_killed_sweep(tmp_path):
         )
     )
     db = tmp_path / "killed.db"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "crunch", "sweep", str(sweep_file), "--out", str(db), *SERIAL],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
+    proc = start_sweep(sweep_file, db, *SERIAL)
     try:
-        deadline = time.monotonic() + 120
-        while _stored(db) < 5:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the sweep stored no runs in time"
-            time.sleep(0.05)
+        wait_for_rows(proc, db, at_least=5, timeout=120)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)

@@ -8,20 +8,21 @@ the system Chromium with a plugin that fails inside the app, so an error is on s
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 import pytest
 
 from ui.cli import room_address
-from ui.serve import CHROMIUM_ARGS, IDLE_SELECTOR, ROOT, find_chromium, free_port, wait_for_health
+from ui.serve import (
+    CHROMIUM_ARGS,
+    IDLE_SELECTOR,
+    crunch_app,
+    find_chromium,
+)
 
 CRUNCH = Path(sys.executable).with_name("crunch")
 SECRET = "secret-server-path-/srv/crunch/private"
@@ -33,28 +34,6 @@ if "streamlit.runtime.scriptrunner" in sys.modules:
 """
 CHROMIUM = find_chromium()
 pytestmark = pytest.mark.slow
-
-
-@contextmanager
-def crunch_app(*args: str, log: Path) -> Iterator[tuple[int, subprocess.Popen]]:
-    """Run ``crunch [args] --port P --headless`` until the block ends; yield the port."""
-    port = free_port()
-    cmd = [str(CRUNCH), *args, "--port", str(port), "--headless"]
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    try:
-        wait_for_health(f"http://127.0.0.1:{port}", proc)
-        yield port, proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
 
 
 def listening(port: int) -> set[str]:

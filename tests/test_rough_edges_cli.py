@@ -22,7 +22,15 @@ import psutil
 import pytest
 
 from ui.cli import TOOLBAR_MODE, streamlit_command
-from ui.serve import CHROMIUM_ARGS, IDLE_SELECTOR, ROOT, find_chromium, free_port, wait_for_health
+from ui.serve import (
+    CHROMIUM_ARGS,
+    IDLE_SELECTOR,
+    ROOT,
+    crunch_app,
+    find_chromium,
+    free_port,
+    wait_for_health,
+)
 
 CRUNCH = Path(sys.executable).with_name("crunch")
 CHROMIUM = find_chromium()
@@ -142,37 +150,21 @@ def test_the_served_page_has_no_deploy_button(tmp_path):
     sync_api = pytest.importorskip("playwright.sync_api")
     if CHROMIUM is None:
         pytest.skip("no system Chromium found: apt-get install chromium (or set CHROMIUM=...)")
-    port = free_port()
-    with open(tmp_path / "app.log", "w") as log:
-        proc = subprocess.Popen(
-            [str(CRUNCH), "app", "--headless", "--port", str(port)],
-            cwd=ROOT,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_for_health(f"http://127.0.0.1:{port}", proc)
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
-            try:
-                page = browser.new_page()
-                page.set_default_timeout(60_000)
-                page.goto(f"http://127.0.0.1:{port}")
-                page.wait_for_selector(IDLE_SELECTOR)
-                page.wait_for_selector("[data-testid='stToolbar']", state="attached")
-                assert page.locator("[data-testid='stAppDeployButton']").count() == 0
-                assert page.get_by_text("Deploy", exact=True).count() == 0
-            finally:
-                browser.close()
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+    with (
+        crunch_app("app", log=tmp_path / "app.log") as (port, _),
+        sync_api.sync_playwright() as p,
+    ):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(60_000)
+            page.goto(f"http://127.0.0.1:{port}")
+            page.wait_for_selector(IDLE_SELECTOR)
+            page.wait_for_selector("[data-testid='stToolbar']", state="attached")
+            assert page.locator("[data-testid='stAppDeployButton']").count() == 0
+            assert page.get_by_text("Deploy", exact=True).count() == 0
+        finally:
+            browser.close()
 
 
 # ---------------------------------------------------------------------------- the rule

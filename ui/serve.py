@@ -128,10 +128,35 @@ def serving(
         wait_for_health(url, proc)
         yield url
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=5)
+        stop_group(proc)
+
+
+def stop_group(proc: subprocess.Popen, timeout: float = 15.0) -> None:
+    """Stop a server started with ``start_new_session=True`` (nothing if it already ended).
+
+    SIGTERM to its process group; SIGKILL if it is still there after ``timeout`` seconds.
+    """
+    if proc.poll() is not None:
+        return
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=5)
+
+
+@contextmanager
+def crunch_app(*args: str, log: Path) -> Iterator[tuple[int, subprocess.Popen]]:
+    """Run ``crunch [args] --port P --headless`` until the block ends; yield the port."""
+    port = free_port()
+    cmd = [str(Path(sys.executable).with_name("crunch")), *args, "--port", str(port), "--headless"]
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}", proc)
+        yield port, proc
+    finally:
+        stop_group(proc)
