@@ -190,6 +190,17 @@ class Scenario(Params):
         """
         return "committee" if self.governance.mode == "committee" else self.market.mechanism
 
+    def overrides_to_clear_by(self, rule: str) -> dict[str, Any]:
+        """The dotted keys that make ``rule`` the :attr:`clearing_rule` (its inverse).
+
+        The committee is a governance mode: choosing it sets the mode; any other rule under
+        committee governance switches to one market.
+        """
+        if rule == "committee":
+            return {"governance.mode": "committee"}
+        mode = "single_market" if self.governance.mode == "committee" else self.governance.mode
+        return {"market.mechanism": rule, "governance.mode": mode}
+
     def to_toml(self) -> str:
         """Return the scenario as TOML text (every field, so the file is self-contained)."""
         return tomli_w.dumps(self._plain())

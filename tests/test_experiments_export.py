@@ -19,7 +19,6 @@ from experiments.store import open_for_sweep, open_results
 from experiments.sweep import run_sweep
 from experiments.sweep_file import sweep_from_toml
 
-ROOT = Path(__file__).resolve().parent.parent
 WEEKS = 4
 GRID = f"""
 [sweep]

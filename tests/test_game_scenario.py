@@ -130,3 +130,12 @@ def test_parse_override_reads_toml_values(text, expected):
 def test_parse_override_without_equals_is_refused():
     with pytest.raises(ScenarioError, match="expected key=value"):
         parse_override("market.mechanism")
+
+
+@pytest.mark.parametrize("mode", ["single_market", "committee"])
+def test_overrides_to_clear_by_make_every_rule_the_clearing_rule(mode):
+    import market
+
+    sc = load_scenario("classroom", {"governance.mode": mode})
+    for rule in market.MECHANISMS:
+        assert sc.with_overrides(sc.overrides_to_clear_by(rule)).clearing_rule == rule, rule

@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from game import Scenario
 from ui import join_sheet
 from ui.labels import mechanism_label
 from ui.text import md_escape
@@ -32,7 +33,6 @@ __all__ = [
     "reissue",
     "resume",
     "revoke",
-    "rule_overrides",
     "set_mode",
     "show_note",
 ]
@@ -166,27 +166,16 @@ def resume(ws: Workshop, host: str) -> None:
 
 
 # ---------------------------------------------------------------------- rules, messages
-def rule_overrides(mode: str, rule: str) -> dict[str, Any]:
-    """The scenario keys that make ``rule`` clear the market under governance ``mode``.
+def change_rule(ws: Workshop, host: str, scenario: Scenario, rule: str) -> None:
+    """Make ``rule`` (or the rule chosen now) clear the market from the next round on.
 
-    The committee is a governance mode as well as a rule: choosing it sets the mode;
-    choosing any other rule under committee governance switches to one market (as the
-    debrief's counterfactual does).
+    Args:
+        scenario: The scenario in play (what ``rule`` is changed from).
     """
-    if rule == "committee":
-        return {"governance.mode": "committee"}
-    return {
-        "market.mechanism": rule,
-        "governance.mode": "single_market" if mode == "committee" else mode,
-    }
-
-
-def change_rule(ws: Workshop, host: str, mode: str, rule: str) -> None:
-    """Make ``rule`` (or the rule chosen now) clear the market from the next round on."""
     rule = str(chosen(RULE_KEY, rule))
 
     def do() -> str:
-        ws.change_rules(host, rule_overrides(mode, rule))
+        ws.change_rules(host, scenario.overrides_to_clear_by(rule))
         return (
             f"From the next round the market is cleared by {mechanism_label(rule)}; "
             "players see the change now."

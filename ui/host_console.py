@@ -170,7 +170,7 @@ def _rules(ws: Workshop, host: str, status: Status) -> None:
         key="host_change_rule",
         disabled=chosen == upcoming,
         on_click=host_actions.change_rule,
-        args=(ws, host, scenario.governance.mode, chosen),
+        args=(ws, host, scenario, chosen),
     )
 
 

@@ -104,7 +104,9 @@ class Session:
     def __post_init__(self) -> None:
         scenario = self.scenario
         if self.counterfactual is not None:
-            scenario = scenario.with_overrides(_rule_overrides(scenario, self.counterfactual.rule))
+            scenario = scenario.with_overrides(
+                scenario.overrides_to_clear_by(self.counterfactual.rule)
+            )
         self.model = ComputeGame(scenario, rng=self.seed)
         agents = {a.index: a for a in self.model.team_agents}
         for index in self.seats.values():
@@ -229,17 +231,6 @@ class Session:
             ratio = np.where(seen > 0, row / seen, 0.0)
         scaled = np.where(seen > 0, ratio * now, row)
         return np.where(now == seen, row, scaled)
-
-
-def _rule_overrides(scenario: Scenario, rule: str) -> dict[str, Any]:
-    """Scenario keys that make ``rule`` clear the market for a whole session."""
-    mode = scenario.governance.mode
-    if rule == "committee":
-        return {"governance.mode": "committee"}
-    return {
-        "market.mechanism": rule,
-        "governance.mode": "single_market" if mode == "committee" else mode,
-    }
 
 
 class SessionCache:
