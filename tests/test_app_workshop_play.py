@@ -187,3 +187,14 @@ def test_find_workshop_finds_a_second_workshop_added_to_a_known_file(tmp_path, m
 
     second = create_workshop(first.db, "classroom", seats=2, rounds=2)
     assert find_workshop(second.workshop).id == second.workshop
+
+
+def test_a_page_counts_as_drawn_only_with_the_marker_it_was_drawn_with(room):
+    created, ws = room
+    app = open_page(PLAY, created.workshop, created.seats[0].token)
+    drawn = app.session_state["_workshop_drawn_play"]
+    assert drawn == version(ws)  # drawn to the end: the next poll reruns only on a change
+    ws.submit_bid(created.seats[1].token, [(1, 5.0)])
+    assert app.session_state["_workshop_drawn_play"] != version(ws)  # so a poll would rerun
+    app.run()
+    assert app.session_state["_workshop_drawn_play"] == version(ws)

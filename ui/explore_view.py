@@ -51,7 +51,7 @@ def _need_weeks(view: state.ModelView) -> bool:
     return True
 
 
-def _market_tab(view: state.ModelView, gpt: int) -> None:
+def _market_tab(view: state.ModelView) -> None:
     if not _need_weeks(view):
         return
     state.show_chart(
@@ -242,9 +242,8 @@ def _tabs() -> None:
     """The tabs, only the open one drawn: switching tabs reruns this alone, not the KPIs."""
     view = state.current_view()
     tabs = st.tabs(TABS, key="explore_tab", on_change="rerun")
-    gpt = state.scenario().supply.gpus_per_tranche
     bodies = [
-        lambda: _market_tab(view, gpt),
+        lambda: _market_tab(view),
         lambda: _pressure_tab(view),
         lambda: _output_tab(view),
         lambda: _network_tab(view),
